@@ -4,7 +4,11 @@ import { ShapeError } from '../util/errors';
 import { expectShape } from '../util/shape';
 import type { Recorder } from '../gpu/recorder';
 import { emptyTensor, type Tensor } from '../gpu/tensor';
+import { streamKey } from '../util/prng';
 import { expectDType, groups, kernel } from './common';
+
+/** Elements per invocation (PER in shaders/dropout.wgsl). */
+const PER_INVOCATION = 4;
 
 export interface DropoutArgs {
   p: number;
@@ -30,8 +34,8 @@ async function run(op: string, entry: string, rec: Recorder, x: Tensor, a: Dropo
     kernel: k,
     op,
     bindings: { x, y },
-    uniforms: { n, seed: a.seed, step: a.step, p: a.p },
-    workgroups: groups(n, k.workgroupSize[0]),
+    uniforms: { n, key: streamKey(a.seed, a.step), p: a.p, scale: 1 / (1 - a.p) },
+    workgroups: groups(n, k.workgroupSize[0] * PER_INVOCATION),
     cost: { flops: n, bytes: 8 * n },
   });
   return y;

@@ -16,12 +16,20 @@ export function mix32(x: number): number {
   return x >>> 0;
 }
 
+/** The per-(seed, stream) key: two of hash3's three rounds, computed once on the host. */
+export function streamKey(seed: number, stream: number): number {
+  const h = mix32((seed >>> 0) ^ 0x9e3779b9);
+  return mix32(((h ^ (stream >>> 0)) + 0x85ebca6b) >>> 0);
+}
+
+/** The last round: a 32-bit word for (key, counter). Mirrors `hash_key` in shaders/random.wgsl. */
+export function hashKey(key: number, counter: number): number {
+  return mix32((((key >>> 0) ^ (counter >>> 0)) + 0xc2b2ae35) >>> 0);
+}
+
 /** A 32-bit random word for (seed, stream, counter). Mirrors `hash3` in shaders/random.wgsl. */
 export function hash3(seed: number, stream: number, counter: number): number {
-  let h = mix32((seed >>> 0) ^ 0x9e3779b9);
-  h = mix32((h ^ (stream >>> 0)) + 0x85ebca6b);
-  h = mix32((h ^ (counter >>> 0)) + 0xc2b2ae35);
-  return h >>> 0;
+  return hashKey(streamKey(seed, stream), counter);
 }
 
 /** Uniform float in [0, 1) with 24 random bits, exactly representable in f32. */

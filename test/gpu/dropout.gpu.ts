@@ -44,7 +44,7 @@ test('dropout keeps about 1 − p and differs by step', async ({ ctx }) => {
 
 test('dropout splits a flat grid past maxComputeWorkgroupsPerDimension', async ({ ctx }) => {
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
-  const n = (max + 3) * 256; // > max workgroups of 256
+  const n = (max + 3) * 64 * 4; // more than max workgroups of 64 invocations × 4 elements
   const xs = new Float32Array(n).fill(1);
   const out = await runOps(ctx, async (rec) => ({ y: await dropoutForward(rec, upload(ctx, xs, [n]), { p: 0, seed: 1, step: 0 }) }));
   let bad = -1;

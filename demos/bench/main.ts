@@ -1,0 +1,192 @@
+// The benchmark page: times each row of demos/bench/cases/*.ts against TensorFlow.js (webgpu
+// backend) on the same adapter. Ours: record one iteration, submit, wait for the queue. Peer:
+// run the same computation, flush TF.js's queue, wait for it. Both: warm-up runs, then the
+// median wall time of `runs` iterations; GPU time from timestamp queries when the adapter has
+// them (our profiler; tf.time's kernelMs). `npm run bench` drives this page headlessly.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-webgpu';
+import { createContext, type GpuContext } from '../../src/gpu/device';
+import { Recorder } from '../../src/gpu/recorder';
+import { Profiler } from '../../src/gpu/profiler';
+import type { BenchCase } from './case';
+
+export interface BenchResult {
+  name: string;
+  shape: string;
+  ours_ms: number;
+  peer: string;
+  peer_ms: number;
+  speedup: number;
+  gflops: number;
+  gbps: number;
+  ours_gpu_ms: number | null;
+  peer_gpu_ms: number | null;
+  runs: number;
+  adapter: string;
+}
+
+const modules = import.meta.glob('./cases/*.ts', { eager: true }) as Record<string, { cases: BenchCase[] }>;
+const allCases = Object.keys(modules)
+  .sort()
+  .flatMap((k) => modules[k]!.cases);
+
+const params = new URLSearchParams(location.search);
+const only = (params.get('only') ?? '').split(',').filter(Boolean);
+const runs = Math.max(10, Number(params.get('runs') ?? 15));
+const warmup = Math.max(1, Number(params.get('warmup') ?? 3));
+const PEER = 'tfjs-webgpu@4.22';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function timeOurs(ctx: GpuContext, c: BenchCase): Promise<{ ms: number; gpuMs: number | null }> {
+  const run = await c.ours(ctx);
+  const once = async (profiler: Profiler | null): Promise<number> => {
+    const t0 = performance.now();
+    const rec = new Recorder(ctx, { label: c.name, profiler });
+    await run.record(rec);
+    rec.submit();
+    await ctx.device.queue.onSubmittedWorkDone();
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < warmup; i++) await once(null);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await once(null));
+  let gpuMs: number | null = null;
+  if (ctx.features.timestampQuery) {
+    const prof = new Profiler(ctx);
+    prof.emitMeasures = false;
+    const per: number[] = [];
+    for (let i = 0; i < Math.min(runs, 10); i++) {
+      prof.reset();
+      await once(prof);
+      per.push((await prof.collect()).reduce((s, t) => s + t.ms, 0));
+    }
+    prof.destroy();
+    gpuMs = median(per);
+  }
+  run.dispose();
+  const errs = ctx.takeErrors();
+  if (errs.length) throw errs[0];
+  return { ms: median(times), gpuMs };
+}
+
+interface TfWebGpuBackend {
+  device: GPUDevice;
+  submitQueue(): void;
+}
+
+async function timePeer(c: BenchCase): Promise<{ ms: number; gpuMs: number | null }> {
+  const backend = tf.backend() as unknown as TfWebGpuBackend;
+  const run = c.peer(tf);
+  const once = async (): Promise<number> => {
+    const t0 = performance.now();
+    const outs = run.run();
+    backend.submitQueue();
+    await backend.device.queue.onSubmittedWorkDone();
+    const ms = performance.now() - t0;
+    tf.dispose(outs);
+    return ms;
+  };
+  for (let i = 0; i < warmup; i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await once());
+  let gpuMs: number | null = null;
+  try {
+    const per: number[] = [];
+    for (let i = 0; i < Math.min(runs, 5); i++) {
+      const info = await tf.time(() => {
+        tf.dispose(run.run());
+      });
+      if (typeof info.kernelMs === 'number') per.push(info.kernelMs);
+    }
+    if (per.length) gpuMs = median(per);
+  } catch {
+    gpuMs = null;
+  }
+  run.dispose();
+  return { ms: median(times), gpuMs };
+}
+
+function fmt(x: number | null, d = 3): string {
+  return x === null ? '—' : x.toFixed(d);
+}
+
+function addRow(r: BenchResult): void {
+  const tr = document.createElement('tr');
+  const cls = r.speedup >= 1 ? 'win' : 'loss';
+  tr.innerHTML =
+    `<td>${r.name}</td><td>${r.shape}</td><td>${fmt(r.ours_ms)}</td><td>${fmt(r.peer_ms)}</td>` +
+    `<td class="${cls}">${r.speedup.toFixed(2)}×</td><td>${r.gflops.toFixed(2)}</td><td>${r.gbps.toFixed(2)}</td>` +
+    `<td>${fmt(r.ours_gpu_ms)}</td><td>${fmt(r.peer_gpu_ms)}</td>`;
+  document.getElementById('rows')!.appendChild(tr);
+}
+
+export interface BenchState {
+  done: boolean;
+  error: string | null;
+  adapter: string;
+  results: BenchResult[];
+}
+
+declare global {
+  interface Window {
+    __bench: BenchState;
+  }
+}
+
+const state: BenchState = { done: false, error: null, adapter: '', results: [] };
+window.__bench = state;
+
+async function runAll(): Promise<void> {
+  const status = document.getElementById('status')!;
+  const ctx = await createContext();
+  state.adapter = ctx.adapter.name;
+  document.getElementById('adapter')!.textContent = ctx.adapter.name;
+  await tf.setBackend('webgpu');
+  await tf.ready();
+  const cases = allCases.filter((c) => !only.length || only.some((o) => c.name.startsWith(o)));
+  if (!cases.length) throw new Error(`no benchmark rows match ${only.join(',') || '(all)'}; rows: ${allCases.map((c) => c.name).join(', ')}`);
+  for (const c of cases) {
+    status.textContent = `running ${c.name}…`;
+    console.log(`bench: ${c.name} (${c.shape})`);
+    const ours = await timeOurs(ctx, c);
+    const peer = await timePeer(c);
+    const r: BenchResult = {
+      name: c.name,
+      shape: c.shape,
+      ours_ms: ours.ms,
+      peer: PEER,
+      peer_ms: peer.ms,
+      speedup: peer.ms / ours.ms,
+      gflops: c.flops / (ours.ms * 1e6),
+      gbps: c.bytes / (ours.ms * 1e6),
+      ours_gpu_ms: ours.gpuMs,
+      peer_gpu_ms: peer.gpuMs,
+      runs,
+      adapter: ctx.adapter.name,
+    };
+    state.results.push(r);
+    addRow(r);
+    console.log(`bench: ${c.name} ours ${r.ours_ms.toFixed(3)} ms, tfjs ${r.peer_ms.toFixed(3)} ms, ${r.speedup.toFixed(2)}x`);
+  }
+  status.textContent = 'done';
+}
+
+function start(): void {
+  (document.getElementById('start') as HTMLButtonElement).disabled = true;
+  runAll()
+    .catch((e: Error) => {
+      state.error = `${e.name}: ${e.message}`;
+      document.getElementById('status')!.textContent = state.error;
+    })
+    .finally(() => {
+      state.done = true;
+    });
+}
+
+document.getElementById('start')!.addEventListener('click', start);
+if (params.get('auto') === '1') start();
