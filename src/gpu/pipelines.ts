@@ -57,7 +57,8 @@ export class PipelineCache {
 
   /** Compile (once) and return the kernel for `k`; `op` names the op in errors and labels. */
   get(k: KernelKey, op = k.shader): Promise<CompiledKernel> {
-    const key = kernelKeyString(k);
+    // The source hash keys the entry, so a shader re-registered under the same name recompiles.
+    const key = `${kernelKeyString(k)}#${shaderSource(k.shader).hash}`;
     let p = this.cache.get(key);
     if (!p) {
       p = this.compile(k, key, op);
@@ -68,7 +69,7 @@ export class PipelineCache {
   }
 
   private module(src: ShaderSource, prelude: string, k: KernelKey, op: string): Promise<GPUShaderModule> {
-    const mk = `${src.name}{${prelude}}`;
+    const mk = `${prelude}\n${src.code}`; // by content: a re-registered shader recompiles
     let p = this.modules.get(mk);
     if (!p) {
       p = (async () => {

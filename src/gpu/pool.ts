@@ -6,7 +6,7 @@ import type { GpuContext } from './device';
 export function sizeClass(bytes: number): number {
   const b = Math.max(16, Math.ceil(bytes / 16) * 16);
   if (b <= 4096) return 2 ** Math.ceil(Math.log2(b));
-  const p = 2 ** (Math.ceil(Math.log2(b)) - 3);
+  const p = 2 ** (Math.floor(Math.log2(b)) - 3);
   return Math.ceil(b / p) * p;
 }
 

@@ -14,6 +14,14 @@ export interface ShaderSource {
   file: string;
   code: string;
   segments: ShaderSegment[];
+  /** FNV-1a hash of the assembled code. */
+  hash: number;
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 type RawMap = Record<string, string>;
@@ -37,6 +45,12 @@ function loadRaw(): RawMap {
 /** For Node-side tools: supply the sources (file stem → text) instead of Vite's glob. */
 export function registerShaderSources(map: RawMap): void {
   raw = { ...map };
+  assembled.clear();
+}
+
+/** Add (or replace) one shader by name, e.g. a user's own kernel; it may include library files. */
+export function registerShader(name: string, code: string): void {
+  loadRaw()[name] = code;
   assembled.clear();
 }
 
@@ -76,7 +90,8 @@ export function shaderSource(name: string): ShaderSource {
     segments.push({ file: p.file, start: line, lines });
     line += lines;
   }
-  const src: ShaderSource = { name, file: `shaders/${name}.wgsl`, code: parts.map((p) => p.code).join(''), segments };
+  const full = parts.map((p) => p.code).join('');
+  const src: ShaderSource = { name, file: `shaders/${name}.wgsl`, code: full, segments, hash: fnv1a(full) };
   assembled.set(name, src);
   return src;
 }

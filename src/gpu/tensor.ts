@@ -6,8 +6,6 @@ import type { GpuContext } from './device';
 export type DType = 'f32' | 'i32' | 'u32';
 export type HostArray = Float32Array | Int32Array | Uint32Array;
 
-const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-
 export class Tensor {
   private released = false;
   constructor(
@@ -51,7 +49,8 @@ export function emptyTensor(ctx: GpuContext, shape: Shape, dtype: DType = 'f32',
   checkShape(label, 'tensor', shape);
   const bytes = numel(shape) * 4;
   checkBytes(ctx, label, bytes);
-  const buf = ctx.pool.acquire(Math.max(16, bytes), STORAGE, label);
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const buf = ctx.pool.acquire(Math.max(16, bytes), usage, label);
   return new Tensor(ctx, buf, [...shape], dtype, label);
 }
 
