@@ -16,6 +16,8 @@ export class BufferPool {
   /** Bytes currently held by the pool, free or in use. */
   bytesAllocated = 0;
   reused = 0;
+  /** While capturing a plan, releases are deferred: the plan owns every buffer its ops touched. */
+  private captured: GPUBuffer[] | null = null;
 
   constructor(private readonly ctx: GpuContext) {}
 
@@ -37,7 +39,36 @@ export class BufferPool {
     return buf;
   }
 
+  /**
+   * Start capturing: until `endCapture`, buffers released by ops are kept out of the free lists,
+   * because a captured command list will touch them again on every replay.
+   */
+  beginCapture(): void {
+    if (this.captured) throw new Error('BufferPool: a capture is already in progress');
+    this.captured = [];
+  }
+
+  /** End capturing; returns the buffers released during the capture (now owned by the caller). */
+  endCapture(): GPUBuffer[] {
+    const c = this.captured ?? [];
+    this.captured = null;
+    return c;
+  }
+
+  /** Return buffers owned by a destroyed plan to the free lists. */
+  releaseAll(bufs: GPUBuffer[]): void {
+    for (const b of bufs) {
+      this.live.add(b);
+      this.release(b);
+    }
+  }
+
   release(buf: GPUBuffer): void {
+    if (this.captured && this.live.has(buf)) {
+      this.live.delete(buf);
+      this.captured.push(buf);
+      return;
+    }
     if (!this.live.delete(buf)) return;
     const key = `${buf.usage}:${buf.size}`;
     let list = this.free.get(key);

@@ -92,7 +92,15 @@ export function bindDispatch(ctx: GpuContext, a: DispatchArgs): BoundDispatch {
 export interface RecorderOptions {
   label?: string;
   profiler?: Profiler | null;
+  /** Collect commands into `commands` instead of encoding them (the executor replays them). */
+  capture?: boolean;
 }
+
+/** A recorded command: what a captured plan replays every step. */
+export type Command =
+  | { kind: 'dispatch'; d: BoundDispatch }
+  | { kind: 'copy'; src: GPUBuffer; srcOffset: number; dst: GPUBuffer; dstOffset: number; bytes: number }
+  | { kind: 'clear'; buffer: GPUBuffer; bytes: number };
 
 /** One command buffer's worth of work: dispatches and copies, then one submit. */
 export class Recorder {
@@ -102,18 +110,35 @@ export class Recorder {
   private temps: GPUBuffer[] = [];
   private profiler: Profiler | null;
   dispatches = 0;
+  /** In capture mode, the commands recorded so far (nothing is encoded). */
+  readonly commands: Command[] | null;
 
   constructor(readonly ctx: GpuContext, opts: RecorderOptions = {}) {
     ctx.assertAlive(opts.label ?? 'recorder');
     this.encoder = ctx.device.createCommandEncoder({ label: opts.label ?? 'shadergrad' });
     this.profiler = opts.profiler ?? null;
+    this.commands = opts.capture ? [] : null;
   }
 
   /** Bind and encode one dispatch; the uniform buffer goes back to the pool after submit. */
   dispatch(a: DispatchArgs): void {
     const d = bindDispatch(this.ctx, a);
+    if (this.commands) {
+      this.commands.push({ kind: 'dispatch', d });
+      this.dispatches++;
+      return;
+    }
     if (d.uniformBuffer) this.temps.push(d.uniformBuffer);
     this.encode(d);
+  }
+
+  /** Encode a captured command list (no GPU objects are created unless profiling). */
+  replay(cmds: readonly Command[]): void {
+    for (const c of cmds) {
+      if (c.kind === 'dispatch') this.encode(c.d);
+      else if (c.kind === 'copy') this.copy(c.src, c.srcOffset, c.dst, c.dstOffset, c.bytes);
+      else this.clearBuffer(c.buffer, c.bytes);
+    }
   }
 
   /** Encode a prepared dispatch (no GPU objects are created unless profiling opens a pass). */
@@ -145,13 +170,28 @@ export class Recorder {
   }
 
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    if (bytes <= 0) return;
+    if (this.commands) {
+      this.commands.push({ kind: 'copy', src, srcOffset, dst, dstOffset, bytes });
+      return;
+    }
     this.endPass();
-    if (bytes > 0) this.encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
+  /** Zero a tensor's bytes. */
   clear(t: Tensor): void {
+    this.clearBuffer(t.buffer, Math.ceil(t.byteSize / 4) * 4);
+  }
+
+  private clearBuffer(buffer: GPUBuffer, bytes: number): void {
+    if (bytes <= 0) return;
+    if (this.commands) {
+      this.commands.push({ kind: 'clear', buffer, bytes });
+      return;
+    }
     this.endPass();
-    if (t.byteSize > 0) this.encoder.clearBuffer(t.buffer, 0, Math.ceil(t.byteSize / 4) * 4);
+    this.encoder.clearBuffer(buffer, 0, bytes);
   }
 
   private endPass(): void {
@@ -164,6 +204,7 @@ export class Recorder {
 
   /** Finish and submit the command buffer. */
   submit(): void {
+    if (this.commands) throw new Error('Recorder: a capturing recorder is replayed, not submitted');
     this.endPass();
     this.profiler?.resolve(this.encoder);
     this.ctx.device.queue.submit([this.encoder.finish()]);

@@ -1,0 +1,46 @@
+// permute: reorder the axes of a tensor (rank <= 4), e.g. splitting attention heads.
+// Backward is the permute by the inverse permutation.
+import { ShapeError, fmtShape } from '../util/errors';
+import { expectShape, stridesOf } from '../util/shape';
+import type { Recorder } from '../gpu/recorder';
+import { emptyTensor, type Tensor } from '../gpu/tensor';
+import { expectDType, groups, kernel } from './common';
+import { inversePerm } from '../reference/permute';
+
+export function permuteShape(op: string, shape: readonly number[], perm: readonly number[]): number[] {
+  const r = shape.length;
+  if (r > 4) throw new ShapeError(op, `rank ${r} tensors ${fmtShape(shape)} are not supported (at most 4 axes)`);
+  if (perm.length !== r || [...perm].sort().some((p, i) => p !== i)) {
+    throw new ShapeError(op, `perm [${perm.join(', ')}] is not a permutation of the ${r} axes of ${fmtShape(shape)}`);
+  }
+  return perm.map((p) => shape[p]!);
+}
+
+// y = x.permute(perm)
+export async function permuteForward(rec: Recorder, x: Tensor, perm: readonly number[], out?: Tensor, op = 'permute'): Promise<Tensor> {
+  expectDType(op, 'x', x, 'f32');
+  const outShape = permuteShape(op, x.shape, perm);
+  if (out) expectShape(op, 'out', out.shape, outShape);
+  const y = out ?? emptyTensor(rec.ctx, outShape, 'f32', op);
+  const n = x.size;
+  if (n === 0) return y;
+  const pad = 4 - x.shape.length;
+  const inStrides = stridesOf(x.shape);
+  const shape4 = [...new Array<number>(pad).fill(1), ...outShape];
+  const strides4 = [...new Array<number>(pad).fill(0), ...perm.map((p) => inStrides[p]!)];
+  const k = await kernel(rec, op, 'permute', 'permute');
+  rec.dispatch({
+    kernel: k,
+    op,
+    bindings: { x, y },
+    uniforms: { n, out_shape: shape4, in_strides: strides4 },
+    workgroups: groups(n, k.workgroupSize[0]),
+    cost: { flops: 0, bytes: 8 * n },
+  });
+  return y;
+}
+
+// dx = dy.permute(perm⁻¹)
+export function permuteBackward(rec: Recorder, dy: Tensor, perm: readonly number[], out?: Tensor): Promise<Tensor> {
+  return permuteForward(rec, dy, inversePerm(perm), out, 'permute_backward');
+}
