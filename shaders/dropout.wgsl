@@ -6,7 +6,9 @@
 //
 // Bindings (all f32, n elements):  x / dy : read,  y / dx : read_write,  params : uniform.
 // Dispatch: flat grid of ceil(n / (WG * PER)) workgroups (may be split over x and y); each
-// invocation handles PER consecutive elements; no workgroup memory, no barriers.
+// invocation handles PER elements WG apart, so neighbouring invocations touch neighbouring
+// addresses on every iteration (coalesced on GPUs, vector loads on SwiftShader's SIMD lanes);
+// no workgroup memory, no barriers.
 
 override WG: u32 = 64;
 const PER: u32 = 4u;
@@ -22,11 +24,14 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
-fn apply_mask(first: u32) {
-  let end = min(first + PER, params.n);
-  for (var i = first; i < end; i++) {
-    let keep = uniform01_key(params.key, i) >= params.p;
-    y[i] = select(0.0, x[i] * params.scale, keep);
+fn apply_mask(group: u32, lid: u32) {
+  let first = group * WG * PER + lid;
+  for (var j = 0u; j < PER; j++) {
+    let i = first + j * WG;
+    if (i < params.n) {
+      let keep = uniform01_key(params.key, i) >= params.p;
+      y[i] = select(0.0, x[i] * params.scale, keep);
+    }
   }
 }
 
@@ -34,12 +39,12 @@ fn apply_mask(first: u32) {
 @compute @workgroup_size(WG, 1, 1)
 fn dropout_fwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) lid: u32) {
-  apply_mask(((wid.x + wid.y * nwg.x) * WG + lid) * PER);
+  apply_mask(wid.x + wid.y * nwg.x, lid);
 }
 
 // d(x * m)/dx = m:  dx = dy * mask / (1 - p)   (x binds dy, y binds dx)
 @compute @workgroup_size(WG, 1, 1)
 fn dropout_bwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) lid: u32) {
-  apply_mask(((wid.x + wid.y * nwg.x) * WG + lid) * PER);
+  apply_mask(wid.x + wid.y * nwg.x, lid);
 }

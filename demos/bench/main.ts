@@ -76,7 +76,15 @@ async function timeOurs(ctx: GpuContext, c: BenchCase): Promise<{ ms: number; gp
 
 interface TfWebGpuBackend {
   device: GPUDevice;
+  commandEncoder: GPUCommandEncoder | null;
+  endComputePassEncoder(): void;
   submitQueue(): void;
+}
+
+/** Errors on TF.js's own device would otherwise go unseen (and make the peer look fast). */
+const peerErrors: string[] = [];
+function watchPeer(backend: TfWebGpuBackend): void {
+  backend.device.addEventListener('uncapturederror', (ev) => peerErrors.push((ev as GPUUncapturedErrorEvent).error.message));
 }
 
 async function timePeer(c: BenchCase): Promise<{ ms: number; gpuMs: number | null }> {
@@ -85,7 +93,10 @@ async function timePeer(c: BenchCase): Promise<{ ms: number; gpuMs: number | nul
   const once = async (): Promise<number> => {
     const t0 = performance.now();
     const outs = run.run();
-    backend.submitQueue();
+    // End TF.js's open compute pass first: finishing an encoder with a pass still open makes the
+    // command buffer invalid, and then none of the peer's work would run.
+    backend.endComputePassEncoder();
+    if (backend.commandEncoder) backend.submitQueue();
     await backend.device.queue.onSubmittedWorkDone();
     const ms = performance.now() - t0;
     tf.dispose(outs);
@@ -108,6 +119,7 @@ async function timePeer(c: BenchCase): Promise<{ ms: number; gpuMs: number | nul
     gpuMs = null;
   }
   run.dispose();
+  if (peerErrors.length) throw new Error(`TensorFlow.js reported WebGPU errors in ${c.name}: ${peerErrors.join('; ')}`);
   return { ms: median(times), gpuMs };
 }
 
@@ -146,8 +158,9 @@ async function runAll(): Promise<void> {
   const ctx = await createContext();
   state.adapter = ctx.adapter.name;
   document.getElementById('adapter')!.textContent = ctx.adapter.name;
-  await tf.setBackend('webgpu');
+  if (!(await tf.setBackend('webgpu'))) throw new Error('TensorFlow.js could not start its webgpu backend');
   await tf.ready();
+  watchPeer(tf.backend() as unknown as TfWebGpuBackend);
   const cases = allCases.filter((c) => !only.length || only.some((o) => c.name.startsWith(o)));
   if (!cases.length) throw new Error(`no benchmark rows match ${only.join(',') || '(all)'}; rows: ${allCases.map((c) => c.name).join(', ')}`);
   for (const c of cases) {
