@@ -5,6 +5,8 @@
 // them (our profiler; tf.time's kernelMs). `npm run bench` drives this page headlessly.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
+// tfjs-core alone registers no gradient functions; the *_fwd_bwd rows need them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { createContext, type GpuContext } from '../../src/gpu/device';
 import { Recorder } from '../../src/gpu/recorder';
 import { Profiler } from '../../src/gpu/profiler';

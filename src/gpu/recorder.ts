@@ -108,6 +108,7 @@ export class Recorder {
   private pass: GPUComputePassEncoder | null = null;
   private passOp: string | null = null;
   private temps: GPUBuffer[] = [];
+  private deferred: Tensor[] = [];
   private profiler: Profiler | null;
   dispatches = 0;
   /** In capture mode, the commands recorded so far (nothing is encoded). */
@@ -130,6 +131,16 @@ export class Recorder {
     }
     if (d.uniformBuffer) this.temps.push(d.uniformBuffer);
     this.encode(d);
+  }
+
+  /**
+   * Release a scratch tensor once this recorder's work is submitted (releasing earlier could let
+   * the pool hand the buffer to a host upload that runs before this work). In capture mode the
+   * buffer stays with the captured plan.
+   */
+  releaseAfterSubmit(t: Tensor): void {
+    if (this.commands) t.release();
+    else this.deferred.push(t);
   }
 
   /** Encode a captured command list (no GPU objects are created unless profiling). */
@@ -211,5 +222,7 @@ export class Recorder {
     this.profiler?.afterSubmit();
     for (const b of this.temps) this.ctx.pool.release(b);
     this.temps = [];
+    for (const t of this.deferred) t.release();
+    this.deferred = [];
   }
 }
