@@ -135,12 +135,19 @@ export class Recorder {
 
   /**
    * Release a scratch tensor once this recorder's work is submitted (releasing earlier could let
-   * the pool hand the buffer to a host upload that runs before this work). In capture mode the
-   * buffer stays with the captured plan.
+   * the pool hand the buffer to a host upload that runs before this work). In capture mode it is
+   * released at `finishCapture`, while the pool is still capturing, so it stays with the plan.
    */
   releaseAfterSubmit(t: Tensor): void {
-    if (this.commands) t.release();
-    else this.deferred.push(t);
+    this.deferred.push(t);
+  }
+
+  /** End a capture: release the deferred scratch tensors (into the pool's capture list). */
+  finishCapture(): Command[] {
+    if (!this.commands) throw new Error('Recorder: finishCapture on a recorder that does not capture');
+    for (const t of this.deferred) t.release();
+    this.deferred = [];
+    return this.commands;
   }
 
   /** Encode a captured command list (no GPU objects are created unless profiling). */

@@ -69,6 +69,11 @@ export class EmbeddingWorkspace {
     return p.N <= q.N && p.radix * p.chunks <= q.radix * q.chunks && p.tiles * p.D <= q.tiles * q.D;
   }
 
+  /** Release every tensor once `rec` has been submitted (kept by a captured plan). */
+  releaseAfterSubmit(rec: Recorder): void {
+    for (const t of [...this.keys, ...this.pos, this.hist, this.head, this.tail]) rec.releaseAfterSubmit(t);
+  }
+
   release(): void {
     for (const t of [...this.keys, ...this.pos, this.hist, this.head, this.tail]) t.release();
   }

@@ -40,11 +40,22 @@ export class StepScalars {
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     label = 'optimizer.scalars',
+    /** An existing 4-float tensor to use (a graph input the trainer writes each step). */
+    tensor?: Tensor,
   ) {
     for (const [k, b] of [['beta1', beta1], ['beta2', beta2]] as const) {
       if (!(b >= 0 && b < 1)) throw new ShapeError('optimizer', `StepScalars ${k} must be in [0, 1), got ${b}`);
     }
-    this.tensor = emptyTensor(ctx, [4], 'f32', label);
+    if (tensor) {
+      expectDType('optimizer', 'scalars', tensor, 'f32');
+      expectShape('optimizer', 'scalars', tensor.shape, [4]);
+    }
+    this.tensor = tensor ?? emptyTensor(ctx, [4], 'f32', label);
+  }
+
+  /** The four values `set` writes: [lr, 1 − β1^t, 1 − β2^t, t]. */
+  static values(lr: number, t: number, beta1: number, beta2: number): Float32Array {
+    return new Float32Array([lr, biasCorrection(beta1, t), biasCorrection(beta2, t), t]);
   }
 
   /** Set the learning rate and step number t (1, 2, …) of the next step(s) submitted. */
@@ -54,7 +65,7 @@ export class StepScalars {
     if (this.tensor.isReleased) throw new ShapeError('optimizer', `StepScalars ${this.tensor.label} was released`);
     this.lr = lr;
     this.t = t;
-    const data = new Float32Array([lr, biasCorrection(this.beta1, t), biasCorrection(this.beta2, t), t]);
+    const data = StepScalars.values(lr, t, this.beta1, this.beta2);
     this.ctx.device.queue.writeBuffer(this.tensor.buffer, 0, data.buffer, 0, data.byteLength);
   }
 
