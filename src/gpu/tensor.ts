@@ -24,7 +24,8 @@ export class Tensor {
   }
   /** The binding range: exactly this tensor's bytes (at least 4, as WebGPU requires). */
   binding(): GPUBufferBinding {
-    return { buffer: this.buffer, offset: 0, size: Math.max(4, this.byteSize) };
+    // Empty tensors bind 16 bytes (the minimum binding of an array<vec4<f32>>; pool buffers have at least 16).
+    return { buffer: this.buffer, offset: 0, size: this.byteSize === 0 ? Math.min(16, this.buffer.size) : this.byteSize };
   }
   release(): void {
     if (this.released) return;
