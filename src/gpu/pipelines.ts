@@ -103,9 +103,11 @@ export class PipelineCache {
         );
       }
     }
-    // WebGPU rejects constants the entry point does not use; pass only the used ones.
+    // Every given constant is passed (each was checked to be an override of the module): a
+    // filter by the entry point's reflected overrides would silently drop constants that
+    // wgsl_reflect misses (e.g. an override used directly as a switch selector).
     const used: Record<string, number> = {};
-    for (const [n, v] of Object.entries(constants)) if (reflection.overrides.has(n) || reflection.workgroupTokens.includes(n)) used[n] = Number(v);
+    for (const [n, v] of Object.entries(constants)) used[n] = Number(v);
     const module = await this.module(src, prelude, k, op);
     const device = this.ctx.device;
     const label = `${op}:${k.shader}.${k.entry}`;
