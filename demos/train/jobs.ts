@@ -1,0 +1,83 @@
+// Training jobs the train CLI (scripts/train.ts) and the train page run, by model name: each
+// trains on the GPU, reports progress, and returns its metrics and the checkpoint files. A new
+// model adds a job here and its flags to MODELS in scripts/lib/cli.ts.
+import type { GpuContext } from '../../src/gpu/device';
+import type { CheckpointFiles } from '../../src/io/checkpoint';
+import { runPerceptron, Perceptron, classify, GATE_TARGETS, type Gate, type PerceptronUpdate } from '../../src/models/perceptron';
+import { trainXor } from '../../src/models/mlp';
+
+export type FlagValue = string | number | boolean;
+
+export interface TrainJob {
+  model: string;
+  seed: number;
+  steps: number;
+  /** The model's flags (defaults filled in by the CLI). */
+  options: Record<string, FlagValue>;
+  /** Contents of file flags, by flag name. */
+  files: Record<string, string>;
+}
+
+export interface Progress {
+  step: number;
+  total: number;
+  info: Record<string, number | string>;
+}
+
+export interface JobResult {
+  /** model, steps, loss, accuracy plus the model's own; the runner adds seconds and adapter. */
+  metrics: Record<string, unknown> & { steps: number; loss: number; accuracy: number };
+  checkpoint: CheckpointFiles;
+}
+
+export type Job = (ctx: GpuContext, job: TrainJob, progress: (p: Progress) => void) => Promise<JobResult>;
+
+const num = (v: FlagValue | undefined, d: number): number => (typeof v === 'number' ? v : d);
+
+export const JOBS: Record<string, Job> = {
+  /** steps = most updates; stops after an epoch with no error. loss = error rate of the last epoch. */
+  async perceptron(ctx, job, progress) {
+    const gate = String(job.options.gate ?? 'and') as Gate;
+    const eta = num(job.options.lr, 0.1);
+    const model = await Perceptron.create(ctx, { eta });
+    try {
+      const maxEpochs = Math.max(1, Math.floor(job.steps / 4));
+      let errors = 0;
+      const onUpdate = (u: PerceptronUpdate): void => {
+        errors = (u.index === 0 ? 0 : errors) + (u.error === 0 ? 0 : 1);
+        progress({ step: model.updates, total: maxEpochs * 4, info: { epoch: u.epoch, 'errors this epoch': errors } });
+      };
+      const run = await runPerceptron(ctx, gate, { eta, maxEpochs, onUpdate }, model);
+      const right = classify(run.w, run.b).filter((y, i) => y === GATE_TARGETS[gate][i]).length;
+      const checkpoint = await model.save({ gate });
+      return {
+        metrics: { steps: run.history.length, epochs: run.epochs, loss: run.errorsPerEpoch.at(-1)! / 4, accuracy: right / 4, converged: run.converged, errorsPerEpoch: run.errorsPerEpoch, gate, eta, w: run.w, b: run.b },
+        checkpoint,
+      };
+    } finally {
+      model.destroy();
+    }
+  },
+
+  /** XOR MLP, full-batch Adam; steps = most steps (stops early at stop-loss). */
+  async mlp(ctx, job, progress) {
+    const o = { seed: job.seed, lr: num(job.options.lr, 0.1), hidden: num(job.options.hidden, 2), steps: job.steps, stopLoss: num(job.options['stop-loss'], 0.05) };
+    const { model, history } = await trainXor(ctx, { ...o, onStep: (s) => progress({ step: s.step, total: job.steps, info: { loss: s.loss, acc: s.accuracy } }) });
+    try {
+      // metrics describe the trained weights: one forward pass after the last update
+      const probs = Array.from((await model.surface(2, 0, 1)) as Float32Array);
+      // surface(2, 0, 1) is the grid (0,0), (1,0), (0,1), (1,1): reorder to the examples' order
+      const p = [probs[0]!, probs[2]!, probs[1]!, probs[3]!];
+      const targets = [0, 1, 1, 0];
+      const accuracy = p.filter((v, i) => (v >= 0.5 ? 1 : 0) === targets[i]).length / 4;
+      const loss = -p.reduce((s, v, i) => s + (targets[i] ? Math.log(Math.max(v, 1e-12)) : Math.log(Math.max(1 - v, 1e-12))), 0) / 4;
+      const checkpoint = await model.save();
+      return {
+        metrics: { ...o, steps: history.length, loss, accuracy, probs: p, lossCurve: history.map((s) => s.loss), weights: await model.weights() },
+        checkpoint,
+      };
+    } finally {
+      model.destroy();
+    }
+  },
+};

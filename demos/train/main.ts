@@ -1,0 +1,96 @@
+// The train runner page: `window.__train.run(job)` trains one model (demos/train/jobs.ts) on
+// this page's GPU and returns its metrics and checkpoint files as base64, for the CLI
+// (scripts/train.ts), which also exposes `window.__trainProgress` to draw a progress bar.
+import { createContext, type GpuContext } from '../../src/gpu/device';
+import { downloadCheckpoint, type CheckpointFiles } from '../../src/io/checkpoint';
+import { JOBS, type Progress, type TrainJob } from './jobs';
+
+export interface TrainResult {
+  metrics: Record<string, unknown>;
+  /** Checkpoint files, base64. */
+  files: Record<string, string>;
+}
+
+declare global {
+  interface Window {
+    __train: { models(): string[]; run(job: TrainJob): Promise<TrainResult> };
+    /** Exposed by the CLI (page.exposeFunction) to report progress in the terminal. */
+    __trainProgress?: (p: Progress) => unknown;
+  }
+}
+
+let ctxPromise: Promise<GpuContext> | null = null;
+const context = (): Promise<GpuContext> => (ctxPromise ??= createContext());
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+async function runJob(job: TrainJob, onProgress: (p: Progress) => void): Promise<{ metrics: Record<string, unknown>; checkpoint: CheckpointFiles }> {
+  const fn = JOBS[job.model];
+  if (!fn) throw new Error(`no training job "${job.model}" (jobs: ${Object.keys(JOBS).join(', ')})`);
+  const ctx = await context();
+  const t0 = performance.now();
+  // report at most every 100 ms, and the last step (a run may stop early)
+  let last = 0;
+  let held: Progress | null = null;
+  const progress = (p: Progress): void => {
+    const now = performance.now();
+    held = p;
+    if (now - last < 100 && p.step < p.total) return;
+    last = now;
+    held = null;
+    onProgress(p);
+  };
+  const r = await fn(ctx, job, progress);
+  if (held) onProgress(held);
+  await ctx.sync();
+  const seconds = (performance.now() - t0) / 1000;
+  return { metrics: { model: job.model, ...r.metrics, seconds, adapter: ctx.adapter.name, seed: job.seed, maxSteps: job.steps, options: job.options }, checkpoint: r.checkpoint };
+}
+
+window.__train = {
+  models: () => Object.keys(JOBS),
+  async run(job) {
+    const r = await runJob(job, (p) => void window.__trainProgress?.(p));
+    const files: Record<string, string> = {};
+    for (const [name, bytes] of Object.entries(r.checkpoint)) files[name] = toBase64(bytes);
+    return { metrics: r.metrics, files };
+  },
+};
+
+// ---- by hand ----------------------------------------------------------------------------------
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const select = $<HTMLSelectElement>('model');
+for (const name of Object.keys(JOBS)) select.add(new Option(name, name));
+let lastCheckpoint: CheckpointFiles | null = null;
+
+$('run').addEventListener('click', () => {
+  const job: TrainJob = { model: select.value, steps: Number($<HTMLInputElement>('steps').value) || 1, seed: Number($<HTMLInputElement>('seed').value) || 0, options: {}, files: {} };
+  $('status').textContent = 'training…';
+  $<HTMLButtonElement>('run').disabled = true;
+  runJob(job, (p) => ($('status').textContent = `${p.step}/${p.total} ${Object.entries(p.info).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toPrecision(4) : v}`).join(' ')}`))
+    .then((r) => {
+      lastCheckpoint = r.checkpoint;
+      $('metrics').textContent = JSON.stringify(r.metrics, null, 2);
+      $('status').textContent = 'done';
+      $<HTMLButtonElement>('download').disabled = false;
+    })
+    .catch((e: Error) => ($('status').textContent = `failed: ${e.message}`))
+    .finally(() => ($<HTMLButtonElement>('run').disabled = false));
+});
+$('download').addEventListener('click', () => lastCheckpoint && downloadCheckpoint(lastCheckpoint, `${select.value}-`));
+
+// ready: '1' once the GPU is up; 'error' (with data-error) when this browser has no WebGPU
+context()
+  .then((ctx) => {
+    $('adapter').textContent = ctx.adapter.name;
+    document.body.dataset.ready = '1';
+  })
+  .catch((e: Error) => {
+    $('adapter').textContent = `no WebGPU: ${e.message}`;
+    document.body.dataset.error = e.message;
+    document.body.dataset.ready = 'error';
+  });

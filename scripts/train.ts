@@ -1,0 +1,69 @@
+// npm run train -- <perceptron|mlp> [--seed S] [--steps N] [--out DIR] [model flags]
+// Trains headlessly: starts Vite and Chromium (scripts/lib/browser.ts), opens demos/train/,
+// runs the model's job there on WebGPU with a progress bar here, then writes DIR/metrics.json
+// and the checkpoint (model.safetensors, optimizer.safetensors, config.json). Exit codes:
+// 0 done, 1 training failed, 2 bad arguments (with the usage text).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startBrowserEnv, openPage } from './lib/browser';
+import { parseTrainArgs, progressLine } from './lib/cli';
+import type { Progress, TrainJob } from '../demos/train/jobs';
+import type { TrainResult } from '../demos/train/main';
+
+const parsed = parseTrainArgs(process.argv.slice(2), { exists: existsSync });
+if (parsed.kind === 'help') {
+  console.log(parsed.text);
+  process.exit(0);
+}
+if (parsed.kind === 'error') {
+  console.error(`train: ${parsed.message}\n\n${parsed.usage}`);
+  process.exit(2);
+}
+const args = parsed.args;
+const files: Record<string, string> = {};
+for (const name of args.files) files[name] = readFileSync(String(args.options[name]), 'utf8');
+const job: TrainJob = { model: args.model, seed: args.seed, steps: args.steps, options: args.options, files };
+
+const tty = process.stderr.isTTY;
+let lastDecile = -1;
+function showProgress(p: Progress): void {
+  const line = progressLine(p.step, p.total, p.info);
+  if (tty) process.stderr.write(`\r${line}\x1b[K`);
+  else {
+    // without a terminal, one line per 10%
+    const d = Math.floor((10 * p.step) / Math.max(1, p.total));
+    if (d !== lastDecile) console.error(line);
+    lastDecile = d;
+  }
+}
+
+const t0 = performance.now();
+console.error(`train ${args.model}: seed ${args.seed}, up to ${args.steps} steps, ${JSON.stringify(args.options)} → ${args.out}`);
+const env = await startBrowserEnv();
+let code = 0;
+try {
+  const { page, log } = await openPage(env.browser, `${env.url}/demos/train/?cli=1`, process.env.SHADERGRAD_DEBUG !== undefined);
+  await page.exposeFunction('__trainProgress', (p: Progress) => showProgress(p));
+  await page.waitForFunction(() => document.body?.dataset.ready !== undefined, null, { timeout: 120_000 });
+  const err = await page.evaluate(() => document.body.dataset.error);
+  if (err) throw new Error(`no WebGPU in the headless browser: ${err}`);
+  const models = await page.evaluate(() => window.__train.models());
+  if (!models.includes(args.model)) throw new Error(`the train page has no job for "${args.model}" (it has ${models.join(', ')})`);
+  const result = (await page.evaluate((j) => window.__train.run(j), job)) as TrainResult;
+  if (tty) process.stderr.write('\n');
+  if (log.errors.length) throw new Error(`the train page reported errors:\n${log.errors.join('\n')}`);
+  mkdirSync(args.out, { recursive: true });
+  for (const [name, b64] of Object.entries(result.files)) writeFileSync(path.join(args.out, name), Buffer.from(b64, 'base64'));
+  const metrics = { ...result.metrics, wallSeconds: (performance.now() - t0) / 1000, checkpoint: Object.keys(result.files) };
+  writeFileSync(path.join(args.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  const m = result.metrics as { steps: number; loss: number; accuracy: number; seconds: number; adapter: string };
+  console.log(`${args.model}: ${m.steps} steps, loss ${m.loss.toPrecision(4)}, accuracy ${(100 * m.accuracy).toFixed(1)}%, ${m.seconds.toFixed(1)} s on ${m.adapter}`);
+  console.log(`wrote ${path.join(args.out, 'metrics.json')} and ${Object.keys(result.files).join(', ')}`);
+} catch (e) {
+  if (tty) process.stderr.write('\n');
+  console.error(`train failed: ${(e as Error).message}`);
+  code = 1;
+} finally {
+  await env.close();
+}
+process.exit(code);

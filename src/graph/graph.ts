@@ -1,0 +1,101 @@
+// The symbolic graph: static shapes and dtypes, checked as each node is added. A Value is one
+// output of a node; leaves are inputs (fed each step), params (trainable, persistent, named) and
+// constants. Graphs are built once and compiled into a Plan that the Executor replays.
+import { ShapeError, fmtShape } from '../util/errors';
+import type { DType } from '../gpu/tensor';
+import { OPS, type OpAttrs, type OpName } from '../ops/registry';
+import type { TypeInfo } from '../ops/registry_types';
+
+let nextId = 1;
+
+export class Value {
+  readonly id = nextId++;
+  constructor(
+    readonly node: GNode,
+    readonly index: number,
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+  ) {}
+  get name(): string {
+    const n = this.node;
+    if (n.op === 'input' || n.op === 'param' || n.op === 'constant') return (n.attrs as { name: string }).name;
+    return n.outputs.length > 1 ? `${n.op}#${n.id}.${this.index}` : `${n.op}#${n.id}`;
+  }
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+  toString(): string {
+    return `${this.name}${fmtShape(this.shape)}:${this.dtype}`;
+  }
+}
+
+export class GNode<K extends OpName = OpName> {
+  readonly id = nextId++;
+  outputs: Value[] = [];
+  constructor(
+    readonly op: K,
+    readonly inputs: Value[],
+    readonly attrs: OpAttrs[K],
+  ) {}
+}
+
+export class Graph {
+  readonly nodes: GNode[] = [];
+  readonly inputs = new Map<string, Value>();
+  readonly params = new Map<string, Value>();
+  readonly constants = new Map<string, Value>();
+
+  /** Add a node; its shape rule runs now and throws naming the op and the shapes. */
+  apply<K extends OpName>(op: K, inputs: Value[], attrs: OpAttrs[K]): Value[] {
+    const def = OPS[op];
+    if (!def) throw new Error(`unknown op "${String(op)}"`);
+    const variadic = def.inputs.includes('...');
+    const required = def.inputs.filter((n) => !n.endsWith('?') && n !== '...').length;
+    if (inputs.length < required || (!variadic && inputs.length > def.inputs.length)) {
+      throw new ShapeError(op, `takes ${def.inputs.join(', ')} as inputs, got ${inputs.length}`);
+    }
+    for (const v of inputs) {
+      if (!(v instanceof Value)) throw new ShapeError(op, 'an input is not a graph Value');
+    }
+    const types: TypeInfo[] = inputs.map((v) => ({ shape: [...v.shape], dtype: v.dtype }));
+    const outTypes = (def.infer as (ins: TypeInfo[], a: OpAttrs[K]) => TypeInfo[])(types, attrs);
+    const node = new GNode(op, inputs, attrs);
+    node.outputs = outTypes.map((t, i) => new Value(node as GNode, i, t.shape, t.dtype));
+    this.nodes.push(node as GNode);
+    return node.outputs;
+  }
+
+  /** Apply a single-output op. */
+  op<K extends OpName>(op: K, inputs: Value[], attrs: OpAttrs[K]): Value {
+    const outs = this.apply(op, inputs, attrs);
+    return outs[0]!;
+  }
+
+  input(name: string, shape: number[], dtype: DType = 'f32'): Value {
+    if (this.inputs.has(name)) throw new ShapeError('input', `an input named "${name}" already exists`);
+    const v = this.op('input', [], { name, shape, dtype });
+    this.inputs.set(name, v);
+    return v;
+  }
+
+  /** A persistent tensor; `trainable` params receive gradients and optimizer updates. */
+  param(name: string, shape: number[], init: Float32Array | ((n: number) => Float32Array), trainable = true): Value {
+    if (this.params.has(name)) throw new ShapeError('param', `a parameter named "${name}" already exists`);
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = typeof init === 'function' ? init(n) : init;
+    if (data.length !== n) throw new ShapeError('param', `"${name}" ${fmtShape(shape)} needs ${n} initial values, got ${data.length}`);
+    const v = this.op('param', [], { name, shape, dtype: 'f32', init: data, trainable });
+    this.params.set(name, v);
+    return v;
+  }
+
+  constant(name: string, shape: number[], data: ArrayLike<number>, dtype: DType = 'f32'): Value {
+    const v = this.op('constant', [], { name, shape, dtype, data: Float64Array.from(data) });
+    this.constants.set(name, v);
+    return v;
+  }
+
+  trainable(): Value[] {
+    return [...this.params.values()].filter((p) => (p.node.attrs as { trainable: boolean }).trainable);
+  }
+}
