@@ -19,6 +19,11 @@ export interface CompileOptions {
   /** Extra values to keep readable (never reused by the planner). */
   keep?: Value[];
   label?: string;
+  /**
+   * Use this executor's parameter tensors for parameters of the same name and shape (e.g. an
+   * inference graph sharing a Trainer's weights: no copies, updates are seen at once).
+   */
+  shareParams?: Executor;
 }
 
 export interface StepOptions {
@@ -43,19 +48,23 @@ export class Executor {
     private readonly commands: Command[],
     private readonly owned: GPUBuffer[],
     private readonly hooks: StepHook[],
+    private readonly borrowed: Set<Value> = new Set(),
   ) {}
 
   static async compile(ctx: GpuContext, graph: Graph, opts: CompileOptions): Promise<Executor> {
     const keep = [...opts.outputs, ...(opts.keep ?? [])];
     const plan = planBuffers(graph, opts.outputs, keep);
     const tensors = new Map<Value, Tensor>();
+    const borrowed = new Set<Value>();
     const owned: GPUBuffer[] = [];
     // Persistent buffers: leaves and kept values.
     for (const v of plan.persistent) {
       const n = v.node;
       if (n.op === 'param') {
         const a = n.attrs as OpAttrs['param'];
-        tensors.set(v, tensorFrom(ctx, a.init, a.shape, 'f32', a.name));
+        const shared = opts.shareParams?.sharedParam(a.name, a.shape);
+        if (shared) borrowed.add(v);
+        tensors.set(v, shared ?? tensorFrom(ctx, a.init, a.shape, 'f32', a.name));
       } else if (n.op === 'constant') {
         const a = n.attrs as OpAttrs['constant'];
         tensors.set(v, tensorFrom(ctx, a.data, a.shape, a.dtype, a.name));
@@ -106,7 +115,18 @@ export class Executor {
     }
     for (const c of rec.commands!) if (c.kind === 'dispatch' && c.d.uniformBuffer) owned.push(c.d.uniformBuffer);
     debug(1, `plan ${opts.label ?? ''}: ${plan.order.length} nodes, ${rec.commands!.length} commands, ${plan.plannedBytes} B planned vs ${plan.naiveBytes} B naive`);
-    return new Executor(ctx, graph, plan, tensors, rec.commands!, owned, hooks);
+    return new Executor(ctx, graph, plan, tensors, rec.commands!, owned, hooks, borrowed);
+  }
+
+  /** The tensor of parameter `name` if it exists with this shape (for shareParams). */
+  sharedParam(name: string, shape: readonly number[]): Tensor | undefined {
+    const v = this.graph.params.get(name);
+    const t = v && this.tensors.get(v);
+    if (!t) return undefined;
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new ShapeError('executor', `shared parameter "${name}" is ${fmtShape(t.shape)} here but ${fmtShape(shape)} in the new graph`);
+    }
+    return t;
   }
 
   /** The tensor holding a leaf, an output or a kept value. */
@@ -187,7 +207,7 @@ export class Executor {
   }
 
   destroy(): void {
-    for (const v of this.plan.persistent) this.tensors.get(v)?.release();
+    for (const v of this.plan.persistent) if (!this.borrowed.has(v)) this.tensors.get(v)?.release();
     this.ctx.pool.releaseAll(this.owned);
     for (const l of this.staging.values()) for (const b of l) b.destroy();
     this.staging.clear();

@@ -130,3 +130,25 @@ test('planned execution is bit-identical to execution without buffer reuse', asy
   planned.destroy();
   unplanned.destroy();
 });
+
+test('an inference graph can share a training executor\'s parameters without copies', async ({ ctx }) => {
+  const train = mlp(true);
+  const tex = await Executor.compile(ctx, train.g, { outputs: [train.loss] });
+  const g = new Graph();
+  const x = g.input('x', [13, 5]);
+  const w1 = g.param('w1', [5, 7], new Float32Array(35));
+  const b1 = g.param('b1', [7], new Float32Array(7));
+  const h = g.op('unary', [g.op('linear', [x, w1, b1], {})], { op: 'tanh' });
+  const inf = await Executor.compile(ctx, g, { outputs: [h], shareParams: tex });
+  feed(tex);
+  inf.write('x', Float32Array.from(feeds.x));
+  tex.write('opt.scalars', StepScalars.values(0.1, 1, ADAM.beta1, ADAM.beta2));
+  await tex.step();
+  const [got] = await inf.step({ read: [h] });
+  const w1now = await tex.readParam('w1');
+  const b1now = await tex.readParam('b1');
+  const env = evaluate(g, [h], { x: feeds.x }, { w1: w1now, b1: b1now });
+  assertClose(got!, env.get(h)!, { atol: 1e-6, rtol: 1e-5 }, 'inference output uses the updated weights');
+  inf.destroy();
+  tex.destroy();
+});
