@@ -1,17 +1,17 @@
 //!include random.wgsl
-// Dropout with a counter-based mask: element i is kept when uniform01(seed, step, i) >= p and
-// then scaled by 1/(1-p). Backward regenerates the same mask from (seed, step, i), so nothing is
-// stored between the passes and a resumed run draws the same masks. The host passes
-// key = streamKey(seed, step), so each element costs one hash round.
+// Dropout with a counter-based mask: elements 2c and 2c+1 share the 32-bit word
+// h = hash_key(key, c), key = streamKey(seed, step) from the host; element i is kept when its
+// 16-bit half (low half for even i, high half for odd i) / 65536 >= p, then scaled by 1/(1-p).
+// The mask depends only on (seed, step, i), not on the kernel's layout. Backward regenerates the
+// same mask, so nothing is stored between the passes and a resumed run draws the same masks.
 //
 // Bindings (all f32, n elements):  x / dy : read,  y / dx : read_write,  params : uniform.
-// Dispatch: flat grid of ceil(n / (WG * PER)) workgroups (may be split over x and y); each
-// invocation handles PER elements WG apart, so neighbouring invocations touch neighbouring
-// addresses on every iteration (coalesced on GPUs, vector loads on SwiftShader's SIMD lanes);
-// no workgroup memory, no barriers.
+// Dispatch: flat grid of ceil(n / (WG * 2 * PAIRS)) workgroups (may be split over x and y); each
+// invocation handles PAIRS element pairs WG pairs apart, one hash per pair, so neighbouring
+// invocations touch neighbouring addresses; no workgroup memory, no barriers.
 
 override WG: u32 = 64;
-const PER: u32 = 4u;
+const PAIRS: u32 = 2u;
 
 struct Params {
   n: u32,
@@ -25,12 +25,17 @@ struct Params {
 @group(0) @binding(2) var<uniform> params: Params;
 
 fn apply_mask(group: u32, lid: u32) {
-  let first = group * WG * PER + lid;
-  for (var j = 0u; j < PER; j++) {
-    let i = first + j * WG;
-    if (i < params.n) {
-      let keep = uniform01_key(params.key, i) >= params.p;
-      y[i] = select(0.0, x[i] * params.scale, keep);
+  let first = group * WG * PAIRS + lid;
+  for (var j = 0u; j < PAIRS; j++) {
+    let c = first + j * WG;
+    let i = 2u * c;
+    if (i >= params.n) { return; }
+    let h = hash_key(params.key, c);
+    let u0 = f32(h & 0xffffu) / 65536.0;
+    let u1 = f32(h >> 16u) / 65536.0;
+    y[i] = select(0.0, x[i] * params.scale, u0 >= params.p);
+    if (i + 1u < params.n) {
+      y[i + 1u] = select(0.0, x[i + 1u] * params.scale, u1 >= params.p);
     }
   }
 }

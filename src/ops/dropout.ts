@@ -1,4 +1,5 @@
-// dropout: y = x · mask / (1 − p), mask from the counter-based hash of (seed, step, index).
+// dropout: y = x · mask / (1 − p), mask from the counter-based hash of (seed, step, index)
+// (16 random bits per element: p has a resolution of 1/65536).
 // Backward regenerates the identical mask, so nothing is saved between the passes.
 import { ShapeError } from '../util/errors';
 import { expectShape } from '../util/shape';
@@ -7,7 +8,7 @@ import { emptyTensor, type Tensor } from '../gpu/tensor';
 import { streamKey } from '../util/prng';
 import { expectDType, groups, kernel } from './common';
 
-/** Elements per invocation (PER in shaders/dropout.wgsl). */
+/** Elements per invocation (2 · PAIRS in shaders/dropout.wgsl). */
 const PER_INVOCATION = 4;
 
 export interface DropoutArgs {
