@@ -2,7 +2,7 @@
 // this page's GPU and returns its metrics and checkpoint files as base64, for the CLI
 // (scripts/train.ts), which also exposes `window.__trainProgress` to draw a progress bar.
 import { createContext, type GpuContext } from '../../src/gpu/device';
-import { downloadCheckpoint, type CheckpointFiles } from '../../src/io/checkpoint';
+import { downloadCheckpoint, parseCheckpoint, readCheckpointFiles, type CheckpointFiles } from '../../src/io/checkpoint';
 import { JOBS, type Progress, type TrainJob } from './jobs';
 
 export interface TrainResult {
@@ -94,3 +94,16 @@ context()
     document.body.dataset.error = e.message;
     document.body.dataset.ready = 'error';
   });
+
+// Re-upload: the three files are read, cross-checked (CRC-32s, names, shapes) and summarised.
+$<HTMLInputElement>('upload').addEventListener('change', (ev) => {
+  const input = ev.target as HTMLInputElement;
+  readCheckpointFiles([...(input.files ?? [])])
+    .then((files) => {
+      const ck = parseCheckpoint(files);
+      const params = Object.entries(ck.params).map(([n, t]) => `${n} [${t.shape.join(', ')}]`);
+      $('metrics').textContent = JSON.stringify({ loaded: true, optimizer: ck.optimizer.name, progress: ck.progress, config: ck.config, params }, null, 2);
+      $('status').textContent = 'checkpoint loaded and verified';
+    })
+    .catch((e: Error) => ($('status').textContent = `could not load the checkpoint: ${e.message}`));
+});
