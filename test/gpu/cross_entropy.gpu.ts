@@ -3,7 +3,7 @@
 // a row shared by many invocations), with ignored rows, a large-logit row, all rows ignored,
 // NaN logits, out-of-range targets and bad shapes.
 import { test } from '../harness/gpu';
-import { assert, assertClose, assertEqual } from '../harness/assert';
+import { assert, assertClose, assertEqual, assertRejects } from '../harness/assert';
 import { runOps, upload } from '../harness/util';
 import type { GpuContext } from '../../src/gpu/device';
 import { Recorder } from '../../src/gpu/recorder';
@@ -159,15 +159,7 @@ test('cross_entropy: bad shapes and options throw before dispatch', async ({ ctx
   const tf = upload(ctx, [0, 1, 2], [3], 'f32');
   const flat = upload(ctx, new Float32Array(12), [12]);
   const dl2 = upload(ctx, [1, 1], [2]);
-  const expect = async (f: () => Promise<unknown>, pattern: RegExp): Promise<void> => {
-    let msg = '';
-    try {
-      await f();
-    } catch (e) {
-      msg = (e as Error).message;
-    }
-    assert(pattern.test(msg), `expected an error matching ${pattern}, got "${msg}"`);
-  };
+  const expect = (f: () => Promise<unknown>, pattern: RegExp): Promise<Error> => assertRejects('bad input', f, pattern);
   await expect(() => crossEntropyFused(rec, logits, t4), /cross_entropy: targets has shape \[4\], expected \[3\]/);
   await expect(() => crossEntropyFused(rec, logits, tf), /targets .* has dtype f32, expected i32/);
   await expect(() => crossEntropyFused(rec, flat, t3), /logits has shape \[12\] \(rank 1\), expected rank 2/);

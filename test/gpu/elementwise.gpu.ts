@@ -3,7 +3,7 @@
 // broadcasting add / sub / mul / div forward and backward up to rank 5, y = αx + β in place,
 // empty inputs, and bad shapes rejected before any dispatch.
 import { test } from '../harness/gpu';
-import { assert, assertClose, type Tolerance } from '../harness/assert';
+import { assert, assertClose, type Tolerance, assertRejects } from '../harness/assert';
 import { runOps, upload } from '../harness/util';
 import { Recorder } from '../../src/gpu/recorder';
 import { affineInPlace, binaryBackward, binaryForward, unaryBackward, unaryForward, UNARY_SAVES } from '../../src/ops/elementwise';
@@ -185,16 +185,7 @@ test('bad shapes and dtypes throw a clear error before any dispatch', async ({ c
   const a = upload(ctx, new Float32Array(12), [3, 4]);
   const b = upload(ctx, new Float32Array(5), [5]);
   const ints = upload(ctx, new Int32Array(12), [3, 4], 'i32');
-  const expectThrow = async (what: string, f: () => Promise<unknown>, words: string[]): Promise<void> => {
-    let msg = '';
-    try {
-      await f();
-    } catch (e) {
-      msg = (e as Error).message;
-    }
-    assert(msg !== '', `${what}: did not throw`);
-    for (const w of words) assert(msg.includes(w), `${what}: message "${msg}" lacks "${w}"`);
-  };
+  const expectThrow = (what: string, f: () => Promise<unknown>, words: string[]): Promise<Error> => assertRejects(what, f, words);
   await expectThrow('add [3,4] + [5]', () => binaryForward(rec, 'add', a, b), ['add', '[3, 4]', '[5]', 'broadcast']);
   await expectThrow('mul backward with wrong dy', () => binaryBackward(rec, 'mul', b, a, a), ['mul_backward', 'dy', '[5]', '[3, 4]']);
   await expectThrow('relu of i32', () => unaryForward(rec, 'relu', ints), ['relu', 'i32', 'f32']);

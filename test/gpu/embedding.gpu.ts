@@ -2,7 +2,7 @@
 // repeated ids (runs that span many tiles), out-of-range ids, accumulation, workspace reuse,
 // bit-identical results across runs, N = 0 and bad shapes.
 import { test } from '../harness/gpu';
-import { assert, assertClose, assertEqual, assertIdentical } from '../harness/assert';
+import { assert, assertClose, assertEqual, assertIdentical, assertRejects } from '../harness/assert';
 import { runOps, upload } from '../harness/util';
 import type { GpuContext } from '../../src/gpu/device';
 import { Recorder } from '../../src/gpu/recorder';
@@ -133,15 +133,7 @@ test('embedding: bad shapes, dtypes and workspaces throw before dispatch', async
   const dout4 = upload(ctx, new Float32Array(8), [2, 4]);
   const flat = upload(ctx, new Float32Array(12), [12]);
   const small = new EmbeddingWorkspace(ctx, scatterPlan(1, 4, 3));
-  const expect = async (f: () => Promise<unknown>, pattern: RegExp): Promise<void> => {
-    let msg = '';
-    try {
-      await f();
-    } catch (e) {
-      msg = (e as Error).message;
-    }
-    assert(pattern.test(msg), `expected an error matching ${pattern}, got "${msg}"`);
-  };
+  const expect = (f: () => Promise<unknown>, pattern: RegExp): Promise<Error> => assertRejects('bad input', f, pattern);
   await expect(() => embeddingForward(rec, table, idsF), /embedding: ids \[2\] has dtype f32, expected i32/);
   await expect(() => embeddingForward(rec, flat, ids), /embedding: table has shape \[12\] \(rank 1\), expected rank 2/);
   await expect(() => embeddingForward(rec, table, ids, dout4), /embedding: out has shape \[2, 4\], expected \[2, 3\]/);

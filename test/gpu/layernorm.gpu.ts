@@ -2,7 +2,7 @@
 // reference, for one row per invocation and several invocations per row, scalar and vec4 loads,
 // rows of 1 … 4097 elements, NaN propagation, bit-identical reruns, empty inputs and shape errors.
 import { test } from '../harness/gpu';
-import { assert, assertClose, assertIdentical } from '../harness/assert';
+import { assert, assertClose, assertIdentical, assertRejects } from '../harness/assert';
 import { runOps, upload } from '../harness/util';
 import { layernormForward, layernormBackward, layernormWorkspaceShape, type LayernormArgs } from '../../src/ops/layernorm';
 import * as ref from '../../src/reference/layernorm';
@@ -185,16 +185,7 @@ test('layernorm rejects bad shapes and options before dispatching', async ({ ctx
   const stat = upload(ctx, new Float32Array(4), [4]);
   const stat3 = upload(ctx, new Float32Array(3), [3]);
   const xi = upload(ctx, new Int32Array(12), [4, 3], 'i32');
-  const expectThrow = async (what: string, f: () => Promise<unknown>, pattern: RegExp): Promise<void> => {
-    let err: unknown = null;
-    try {
-      await f();
-    } catch (e) {
-      err = e;
-    }
-    assert(err instanceof ShapeError, `${what}: expected a ShapeError, got ${String(err)}`);
-    assert(pattern.test(err.message), `${what}: message "${err.message}" does not match ${pattern}`);
-  };
+  const expectThrow = (what: string, f: () => Promise<unknown>, pattern: RegExp): Promise<Error> => assertRejects(what, f, pattern, ShapeError);
   await expectThrow('gamma', () => layernormForward(rec, x, g4, g3), /layernorm: gamma has shape \[4\], expected \[3\]/);
   await expectThrow('beta', () => layernormForward(rec, x, g3, g4), /layernorm: beta has shape \[4\], expected \[3\]/);
   await expectThrow('dtype', () => layernormForward(rec, xi, g3, g3), /layernorm: x \[4, 3\] has dtype i32, expected f32/);

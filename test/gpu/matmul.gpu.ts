@@ -4,7 +4,7 @@
 // bias + activation epilogue, NaN propagation, empty shapes, the backward (da, db, dbias) with a
 // random upstream gradient, and shape errors thrown before any dispatch.
 import { test } from '../harness/gpu';
-import { assert, assertClose, type Tolerance } from '../harness/assert';
+import { assert, assertClose, type Tolerance, assertRejects } from '../harness/assert';
 import { runOps, upload } from '../harness/util';
 import { Recorder } from '../../src/gpu/recorder';
 import type { GpuContext } from '../../src/gpu/device';
@@ -200,15 +200,7 @@ test('matmul writes into a given out tensor and is deterministic', async ({ ctx 
 test('matmul rejects bad shapes before dispatching anything', async ({ ctx }) => {
   const t = (shape: number[]): Tensor => upload(ctx, new Float32Array(shape.reduce((p, d) => p * d, 1)), shape);
   const rec = new Recorder(ctx, { label: 'errors' });
-  const expectThrow = async (what: string, f: () => Promise<unknown>, pattern: RegExp): Promise<void> => {
-    let msg = '';
-    try {
-      await f();
-    } catch (e) {
-      msg = (e as Error).message;
-    }
-    assert(pattern.test(msg), `${what}: expected an error matching ${pattern}, got "${msg}"`);
-  };
+  const expectThrow = (what: string, f: () => Promise<unknown>, pattern: RegExp): Promise<Error> => assertRejects(what, f, pattern);
   await expectThrow('inner dims', () => matmulForward(rec, t([4, 5]), t([6, 3])), /^matmul: inner dimensions differ.*\[4, 5\].*K = 5.*\[6, 3\].*K = 6/);
   await expectThrow('transB inner dims', () => matmulForward(rec, t([4, 5]), t([5, 3]), { transB: true }), /inner dimensions differ.*b stored \(N, K\)/);
   await expectThrow('batch dims', () => matmulForward(rec, t([2, 4, 5]), t([3, 5, 3])), /batch dimensions.*\[2, 4, 5\].*\[3, 5, 3\]/);

@@ -3,7 +3,7 @@
 // upstream gradients, max ties and NaN, the global norm of a list and clip scaling (norm read on
 // the GPU), bit-identical repeats, empty inputs, and bad shapes rejected before any dispatch.
 import { test } from '../harness/gpu';
-import { assert, assertClose, assertEqual, assertIdentical, type Tolerance } from '../harness/assert';
+import { assert, assertClose, assertEqual, assertIdentical, type Tolerance, assertRejects } from '../harness/assert';
 import { runOps, upload } from '../harness/util';
 import { Recorder } from '../../src/gpu/recorder';
 import {
@@ -241,16 +241,7 @@ test('bad shapes and arguments throw a clear error before any dispatch', async (
   const x = upload(ctx, new Float32Array(12), [3, 4]);
   const ints = upload(ctx, new Int32Array(3), [3], 'i32');
   const scalar = upload(ctx, [1], []);
-  const expectThrow = async (what: string, f: () => Promise<unknown>, words: string[]): Promise<void> => {
-    let msg = '';
-    try {
-      await f();
-    } catch (e) {
-      msg = (e as Error).message;
-    }
-    assert(msg !== '', `${what}: did not throw`);
-    for (const w of words) assert(msg.includes(w), `${what}: message "${msg}" lacks "${w}"`);
-  };
+  const expectThrow = (what: string, f: () => Promise<unknown>, words: string[]): Promise<Error> => assertRejects(what, f, words);
   await expectThrow('sum of a rank-0 tensor', () => sumLastForward(rec, scalar), ['sum_last', 'rank 0']);
   await expectThrow('sumToShape to a non-broadcast shape', () => sumToShape(rec, x, [5]), ['[3, 4]', '[5]']);
   await expectThrow('sumToShape to a larger shape', () => sumToShape(rec, x, [2, 3, 4]), ['[3, 4]', '[2, 3, 4]']);

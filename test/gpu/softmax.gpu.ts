@@ -2,7 +2,7 @@
 // (threadsPerRow 1) and several invocations per row (tree reduction), scalar and vec4 loads, rows
 // of 1 … 4097 elements, scale, causal mask, NaN propagation, determinism and shape errors.
 import { test } from '../harness/gpu';
-import { assert, assertClose, assertIdentical } from '../harness/assert';
+import { assert, assertClose, assertIdentical, assertRejects } from '../harness/assert';
 import { runOps, upload } from '../harness/util';
 import { softmaxForward, softmaxBackward, type SoftmaxArgs } from '../../src/ops/softmax';
 import * as ref from '../../src/reference/softmax';
@@ -148,16 +148,7 @@ test('softmax rejects bad shapes and options before dispatching', async ({ ctx }
   const y = upload(ctx, new Float32Array(12), [4, 3]);
   const dyBad = upload(ctx, new Float32Array(12), [3, 4]);
   const xi = upload(ctx, new Int32Array(12), [4, 3], 'i32');
-  const expectThrow = async (what: string, f: () => Promise<unknown>, pattern: RegExp): Promise<void> => {
-    let err: unknown = null;
-    try {
-      await f();
-    } catch (e) {
-      err = e;
-    }
-    assert(err instanceof ShapeError, `${what}: expected a ShapeError, got ${String(err)}`);
-    assert(pattern.test(err.message), `${what}: message "${err.message}" does not match ${pattern}`);
-  };
+  const expectThrow = (what: string, f: () => Promise<unknown>, pattern: RegExp): Promise<Error> => assertRejects(what, f, pattern, ShapeError);
   await expectThrow('causal with R % C != 0', () => softmaxForward(rec, x, { causal: true }), /softmax: causal .*R = 4 rows, not a multiple of 3/);
   await expectThrow('dy shape', () => softmaxBackward(rec, dyBad, y), /softmax_backward: dy has shape \[3, 4\], expected \[4, 3\]/);
   await expectThrow('dtype', () => softmaxForward(rec, xi), /softmax: x \[4, 3\] has dtype i32, expected f32/);

@@ -77,3 +77,26 @@ export function assertIdentical(got: Num, want: Num, what: string): void {
   for (let i = 0; i < want.length && bad.length < 5; i++) if (!Object.is(got[i], want[i])) bad.push(i);
   if (bad.length) throw new AssertionError(`${what}: not identical; first: ${bad.map((i) => `[${i}] ${got[i]} vs ${want[i]}`).join('; ')}`);
 }
+
+/**
+ * Expect `f` to throw or reject with an error whose message matches `pattern` (a RegExp, or words
+ * that must all appear) and, when given, is an instance of `type`; returns the error.
+ */
+export async function assertRejects(
+  what: string,
+  f: () => unknown,
+  pattern: RegExp | readonly string[],
+  type?: abstract new (...args: never[]) => Error,
+): Promise<Error> {
+  let err: unknown = null;
+  try {
+    await f();
+  } catch (e) {
+    err = e;
+  }
+  if (!(err instanceof Error)) throw new AssertionError(`${what}: expected an error, got ${err === null ? 'none' : String(err)}`);
+  if (type && !(err instanceof type)) throw new AssertionError(`${what}: expected a ${type.name}, got ${err.name}: ${err.message}`);
+  const ok = pattern instanceof RegExp ? pattern.test(err.message) : pattern.every((w) => err.message.includes(w));
+  if (!ok) throw new AssertionError(`${what}: message "${err.message}" does not match ${pattern instanceof RegExp ? pattern : JSON.stringify(pattern)}`);
+  return err;
+}
