@@ -95,8 +95,9 @@ export async function assertRejects(
     err = e;
   }
   if (!(err instanceof Error)) throw new AssertionError(`${what}: expected an error, got ${err === null ? 'none' : String(err)}`);
-  if (type && !(err instanceof type)) throw new AssertionError(`${what}: expected a ${type.name}, got ${err.name}: ${err.message}`);
-  const ok = pattern instanceof RegExp ? pattern.test(err.message) : pattern.every((w) => err.message.includes(w));
-  if (!ok) throw new AssertionError(`${what}: message "${err.message}" does not match ${pattern instanceof RegExp ? pattern : JSON.stringify(pattern)}`);
-  return err;
+  const e: Error = err;
+  if (type && !(e instanceof type)) throw new AssertionError(`${what}: expected a ${type.name}, got ${e.name}: ${e.message}`);
+  const ok = pattern instanceof RegExp ? pattern.test(e.message) : pattern.every((w) => e.message.includes(w));
+  if (!ok) throw new AssertionError(`${what}: message "${e.message}" does not match ${pattern instanceof RegExp ? pattern : JSON.stringify(pattern)}`);
+  return e;
 }
