@@ -96,7 +96,8 @@ export async function assertRejects(
   }
   if (!(err instanceof Error)) throw new AssertionError(`${what}: expected an error, got ${err === null ? 'none' : String(err)}`);
   const e: Error = err;
-  if (type && !(e instanceof type)) throw new AssertionError(`${what}: expected a ${type.name}, got ${e.name}: ${e.message}`);
+  const isType = (x: unknown): boolean => !type || x instanceof type;
+  if (!isType(e)) throw new AssertionError(`${what}: expected a ${type?.name}, got ${e.name}: ${e.message}`);
   const ok = pattern instanceof RegExp ? pattern.test(e.message) : pattern.every((w) => e.message.includes(w));
   if (!ok) throw new AssertionError(`${what}: message "${e.message}" does not match ${pattern instanceof RegExp ? pattern : JSON.stringify(pattern)}`);
   return e;
