@@ -39,3 +39,6 @@ export { constantLr, warmupCosine, type Schedule } from './optim/schedule';
 // files
 export { saveSafetensors, loadSafetensors, readSafetensorsHeader, SafetensorsError } from './io/safetensors';
 export { buildCheckpoint, parseCheckpoint, downloadCheckpoint, readCheckpointFiles, CheckpointError, type Checkpoint, type CheckpointFiles } from './io/checkpoint';
+
+// text: tokenizers (char, byte-level BPE, WordPiece) and built-in corpus generators
+export * from './text/index';

@@ -1,0 +1,49 @@
+// The tokenizer interface shared by every model that reads text (GPT, BERT, the demos, the CLI).
+// A tokenizer maps a string to integer ids in [0, vocabSize) and back, and saves itself as a
+// plain JSON object (the formats are documented next to each implementation: char.ts, bpe.ts,
+// wordpiece.ts). `tokenizerFromJSON` restores any of them from that object.
+//
+// Round trips: `decode(encode(s)) === s` holds exactly for the byte-level BPE on any string, for
+// the char tokenizer on strings whose characters are all in its vocabulary, and for WordPiece
+// only up to its normalisation (lowercasing, accent stripping, whitespace) and [UNK]s.
+import { CharTokenizer, type CharTokenizerJSON } from './char';
+import { BpeTokenizer, type BpeTokenizerJSON } from './bpe';
+import { WordPieceTokenizer, type WordPieceTokenizerJSON } from './wordpiece';
+
+export type TokenizerKind = 'char' | 'bpe' | 'wordpiece';
+
+export interface Tokenizer {
+  readonly kind: TokenizerKind;
+  /** Ids are integers in [0, vocabSize). */
+  readonly vocabSize: number;
+  encode(text: string): number[];
+  decode(ids: readonly number[]): string;
+  /** A readable form of one token, for displays (e.g. 'e', '##ing', ' the'). */
+  idToToken(id: number): string;
+  /** A plain JSON object; `tokenizerFromJSON(JSON.parse(JSON.stringify(t.toJSON())))` restores t. */
+  toJSON(): object;
+}
+
+export type TokenizerJSON = CharTokenizerJSON | BpeTokenizerJSON | WordPieceTokenizerJSON;
+
+/** Restores a tokenizer saved with `toJSON()`; the `kind` field picks the implementation. */
+export function tokenizerFromJSON(obj: unknown): Tokenizer {
+  if (typeof obj !== 'object' || obj === null) throw new Error('tokenizerFromJSON: expected an object');
+  const kind = (obj as { kind?: unknown }).kind;
+  switch (kind) {
+    case 'char': return CharTokenizer.fromJSON(obj);
+    case 'bpe': return BpeTokenizer.fromJSON(obj);
+    case 'wordpiece': return WordPieceTokenizer.fromJSON(obj);
+    default: throw new Error(`tokenizerFromJSON: unknown kind ${JSON.stringify(kind)} (expected 'char', 'bpe' or 'wordpiece')`);
+  }
+}
+
+/** Checks that every id is an integer in [0, vocabSize); names the first bad one. */
+export function checkIds(who: string, ids: readonly number[], vocabSize: number): void {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+      throw new RangeError(`${who}.decode: id ${id} at position ${i} is outside [0, ${vocabSize})`);
+    }
+  }
+}
