@@ -22,6 +22,15 @@ if (parsed.kind === 'error') {
 const args = parsed.args;
 const files: Record<string, string> = {};
 for (const name of args.files) files[name] = readFileSync(String(args.options[name]), 'utf8');
+// --resume DIR (gpt): the checkpoint folder's files travel to the page as base64, named resume/<file>
+if (typeof args.options.resume === 'string') {
+  const dir = args.options.resume;
+  if (!existsSync(path.join(dir, 'config.json'))) {
+    console.error(`train: --resume ${dir}: no config.json there`);
+    process.exit(2);
+  }
+  for (const f of ['model.safetensors', 'optimizer.safetensors', 'config.json', 'tokenizer.json']) if (existsSync(path.join(dir, f))) files[`resume/${f}`] = readFileSync(path.join(dir, f)).toString('base64');
+}
 const job: TrainJob = { model: args.model, seed: args.seed, steps: args.steps, options: args.options, files };
 
 const tty = process.stderr.isTTY;
@@ -53,11 +62,15 @@ try {
   if (tty) process.stderr.write('\n');
   if (log.errors.length) throw new Error(`the train page reported errors:\n${log.errors.join('\n')}`);
   mkdirSync(args.out, { recursive: true });
-  for (const [name, b64] of Object.entries(result.files)) writeFileSync(path.join(args.out, name), Buffer.from(b64, 'base64'));
+  for (const [name, b64] of Object.entries(result.files)) {
+    mkdirSync(path.dirname(path.join(args.out, name)), { recursive: true }); // a job may write sub-folders (bert: pretrained/, classifier/)
+    writeFileSync(path.join(args.out, name), Buffer.from(b64, 'base64'));
+  }
   const metrics = { ...result.metrics, wallSeconds: (performance.now() - t0) / 1000, checkpoint: Object.keys(result.files) };
   writeFileSync(path.join(args.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   const m = result.metrics as { steps: number; loss: number; accuracy: number; seconds: number; adapter: string };
   console.log(`${args.model}: ${m.steps} steps, loss ${m.loss.toPrecision(4)}, accuracy ${(100 * m.accuracy).toFixed(1)}%, ${m.seconds.toFixed(1)} s on ${m.adapter}`);
+  if (typeof result.metrics.sample === 'string') console.log(`sample:\n${result.metrics.sample}`);
   console.log(`wrote ${path.join(args.out, 'metrics.json')} and ${Object.keys(result.files).join(', ')}`);
 } catch (e) {
   if (tty) process.stderr.write('\n');

@@ -42,3 +42,28 @@ export { buildCheckpoint, parseCheckpoint, downloadCheckpoint, readCheckpointFil
 
 // text: tokenizers (char, byte-level BPE, WordPiece) and built-in corpus generators
 export * from './text/index';
+
+// word2vec: word tokenizer and vocabulary, built-in relation corpus, model, evaluation, text format
+export { tokenizeLine, WordCounter, Vocab, CorpusError, countWords, keepProbability, unigramTable, stringSource, blobSource, type TextSource } from './text/words';
+export { builtinCorpus, builtinCorpusText, builtinQuestions, builtinSimilarity, DEFAULT_CORPUS_TOKENS } from './text/w2v_corpus';
+export { BatchBuilder, type W2vMode, type W2vBatch } from './text/w2v_batches';
+export { Word2Vec, trainWord2Vec, resolveOptions as resolveWord2VecOptions, type Word2VecOptions, type Word2VecProgress } from './models/word2vec';
+export { W2vBuffers, w2vGrads, w2vStep } from './ops/word2vec';
+export { WordVectors, UnknownWordError, analogyAccuracy, similarityCorrelation, spearman, type AnalogyReport } from './eval/similarity';
+export { writeWord2vecText, readWord2vecText, Word2vecFormatError } from './io/word2vec_format';
+
+// GPT: model graphs, GPU model (training, KV-cache decoding, attention maps), training loop,
+// sampling, Hugging Face GPT-2 interop
+export { buildGpt, buildGptDecode, buildGptAttentionMap, gptLayers, gptParamCount, checkGptConfig, GPT_PRESETS, type GptConfig, type GptGraph } from './models/gpt';
+export { GptModel, readGptConfigFile, type GptOptimOptions, type GenerateOptions } from './models/gpt_runtime';
+export { trainGpt, saveRun as saveGptRun, makeTokenizer, type GptRunOptions, type GptRunResult } from './models/gpt_train';
+export { splitTokens, batchAt, randomBatch, unigramBaseline, type LmBatch, type LmSplit } from './models/gpt_data';
+export { argmax, logSoftmax, samplingProbs, sampleNext, beamSearch, type SampleOptions, type BeamOptions, type LogitsFn } from './models/sampling';
+export { toHf as gpt2ToHf, fromHf as gpt2FromHf, gpt2Config, configFromGpt2 } from './io/gpt2_hf';
+export { kvCacheForward, kvCacheStore } from './ops/kv_cache';
+// mini BERT
+export { bertConfig, buildPretrainGraph, buildClassifierGraph, BertEncoder, IGNORE as BERT_IGNORE, type BertConfig, type PretrainGraph, type ClassifierGraph } from './models/bert';
+export { maskTokens, packPair, padBatch, classifyBatch, PretrainBatcher, LabelledBatcher, maskedAccuracy, type SpecialIds, type PretrainBatch, type LabelledBatch } from './models/bert_batch';
+export { BertPretrainer, BertClassifier, BertInference, specialsOf, cosine, type FillMaskResult, type BertTrainOptions } from './models/bert_model';
+export { runBert, parseCorpus, unigramBaseline as bertUnigramBaseline, BERT_DEFAULTS, type BertRunOptions, type BertRunResult } from './models/bert_pipeline';
+export { toHf as bertToHf, fromHf as bertFromHf, hfConfig as bertHfConfig, bertConfigFromHf, saveBertCheckpoint, loadBertCheckpoint } from './io/bert_hf';

@@ -5,6 +5,9 @@ import type { GpuContext } from '../../src/gpu/device';
 import type { CheckpointFiles } from '../../src/io/checkpoint';
 import { runPerceptron, Perceptron, classify, GATE_TARGETS, type Gate, type PerceptronUpdate } from '../../src/models/perceptron';
 import { trainXor } from '../../src/models/mlp';
+import { word2vecJob } from './word2vec_job';
+import { gptJob } from '../gpt/job';
+import { runBert, BERT_DEFAULTS } from '../../src/models/bert_pipeline';
 
 export type FlagValue = string | number | boolean;
 
@@ -35,6 +38,25 @@ export type Job = (ctx: GpuContext, job: TrainJob, progress: (p: Progress) => vo
 const num = (v: FlagValue | undefined, d: number): number => (typeof v === 'number' ? v : d);
 
 export const JOBS: Record<string, Job> = {
+  /** A mini GPT on the built-in stories or --corpus FILE (demos/gpt/job.ts); loss = val loss. */
+  gpt: async (ctx, job, progress) => (await gptJob(ctx, job, progress)) as unknown as JobResult,
+
+  /** Mini BERT: pretraining (steps) then fine-tuning (finetune-steps); Hugging Face files under pretrained/ and classifier/. */
+  async bert(ctx, job, progress) {
+    const d = BERT_DEFAULTS;
+    const o = job.options;
+    const ft = num(o['finetune-steps'], d.finetuneSteps);
+    const total = job.steps + ft;
+    const r = await runBert(
+      ctx,
+      { ...d, seed: job.seed, steps: job.steps, finetuneSteps: ft, vocab: num(o.vocab, d.vocab), layers: num(o.layers, d.layers), heads: num(o.heads, d.heads), embd: num(o.embd, d.embd), block: num(o.block, d.block), batch: num(o.batch, d.batch), lr: num(o.lr, d.lr), finetuneLr: num(o['finetune-lr'], d.finetuneLr), dropout: num(o.dropout, d.dropout), freezeEncoder: o['freeze-encoder'] === true, corpus: job.files.corpus, labels: job.files.labels },
+      (p) => progress({ step: p.phase === 'pretrain' ? p.step : job.steps + p.step, total, info: { [p.phase]: p.step, ...p.info } }),
+    );
+    const files: Record<string, Uint8Array> = {};
+    for (const [k, v] of Object.entries(r.pretrained)) files[`pretrained/${k}`] = v;
+    for (const [k, v] of Object.entries(r.classifier)) files[`classifier/${k}`] = v;
+    return { metrics: { ...r.metrics, loss: r.metrics.mlm_loss, accuracy: r.metrics.finetune_accuracy }, checkpoint: files as unknown as CheckpointFiles };
+  },
   /** steps = most updates; stops after an epoch with no error. loss = error rate of the last epoch. */
   async perceptron(ctx, job, progress) {
     const gate = String(job.options.gate ?? 'and') as Gate;
@@ -80,4 +102,7 @@ export const JOBS: Record<string, Job> = {
       model.destroy();
     }
   },
+
+  /** word2vec: --epochs passes; steps = GPU batches; accuracy = analogy accuracy; writes vectors.txt. */
+  word2vec: word2vecJob,
 };

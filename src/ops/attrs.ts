@@ -51,6 +51,9 @@ export interface OpAttrs {
   clip_scale: { maxNorm: number; eps?: number };
   adam: { beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean };
   sgd: { momentum: number; dampening: number; nesterov: boolean; weightDecay: number };
+  // GPT decoding (src/ops/defs_gpt.ts)
+  kv_cache: None;
+  kv_cache_store: None;
 }
 
 export type OpName = keyof OpAttrs;

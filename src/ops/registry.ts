@@ -5,6 +5,7 @@ import type { OpAttrs, OpName } from './attrs';
 import { basicOps, mathOps } from './defs_basic';
 import { nnOps } from './defs_nn';
 import { trainOps } from './defs_train';
+import { gptOps } from './defs_gpt';
 
 export type { OpAttrs, OpName } from './attrs';
 
@@ -13,4 +14,5 @@ export const OPS: { [K in OpName]: OpDef<OpAttrs[K], OpAttrs> } = {
   ...mathOps,
   ...nnOps,
   ...trainOps,
+  ...gptOps,
 };

@@ -1,0 +1,272 @@
+// The mini BERT page: pretrain (live MLM / NSP loss and accuracy), fill-mask, contextual vectors
+// of an ambiguous word, fine-tuning a sentiment classifier (live accuracy), classifying typed
+// sentences, attention heat maps and Hugging Face checkpoint downloads. On load it only starts
+// the GPU and trains the WordPiece vocabulary, then sets `document.body.dataset.ready = '1'`;
+// training starts on a click, or at once with ?auto=1 (&steps=N&ftSteps=N for short runs).
+import { createContext, type GpuContext } from '../../src/gpu/device';
+import { downloadCheckpoint } from '../../src/io/checkpoint';
+import { WordPieceTokenizer } from '../../src/text/wordpiece';
+import { documentsToText, generateBertDocuments, generateSentiment } from '../../src/text/bert_data';
+import { bertConfig, type BertConfig } from '../../src/models/bert';
+import { PretrainBatcher, LabelledBatcher, type SpecialIds } from '../../src/models/bert_batch';
+import { BertPretrainer, BertClassifier, BertInference, specialsOf, cosine } from '../../src/models/bert_model';
+import { unigramBaseline } from '../../src/models/bert_pipeline';
+import { saveBertCheckpoint, type BertCheckpointFiles } from '../../src/io/bert_hf';
+import { Plot, COLORS, nextFrame } from '../common/plot';
+
+const params = new URLSearchParams(location.search);
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
+const num = (id: string): number => Number($<HTMLInputElement>(id).value);
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+interface State {
+  ctx: GpuContext;
+  tok: WordPieceTokenizer;
+  s: SpecialIds;
+  trainDocs: number[][][];
+  evalDocs: number[][][];
+  sentiment: ReturnType<typeof generateSentiment>;
+  cfg?: BertConfig;
+  pre?: BertPretrainer;
+  inf?: BertInference;
+  cls?: BertClassifier;
+  preFiles?: BertCheckpointFiles;
+  clsFiles?: BertCheckpointFiles;
+}
+let st: State;
+const results: Record<string, unknown> = {};
+declare global {
+  interface Window {
+    __demo: Record<string, unknown>;
+  }
+}
+window.__demo = results;
+
+function setBusy(busy: boolean): void {
+  for (const b of document.querySelectorAll('button')) (b as HTMLButtonElement).disabled = busy;
+  if (!busy) {
+    for (const id of ['fill', 'ctx', 'attend', 'finetune', 'dl-pre']) $<HTMLButtonElement>(id).disabled = !st.inf;
+    for (const id of ['classify', 'dl-cls']) $<HTMLButtonElement>(id).disabled = !st.cls;
+  }
+}
+
+function curvePlot(id: string, title: string, xs: number[], series: { ys: number[]; color: string; label: string }[], yMax?: number): void {
+  const all = series.flatMap((s) => s.ys).filter(Number.isFinite);
+  const p = new Plot($<HTMLCanvasElement>(id), { x: [0, Math.max(1, xs.at(-1) ?? 1)], y: [0, yMax ?? Math.max(1e-3, ...all) * 1.05], xLabel: 'step', title }).axes();
+  for (const s of series) p.line(xs, s.ys, s.color);
+  p.legend(series.map((s) => ({ label: s.label, color: s.color })));
+}
+
+// ---- 1. pretraining ---------------------------------------------------------------------------
+
+async function pretrain(): Promise<void> {
+  st.inf?.destroy();
+  st.pre?.destroy();
+  st.cls?.destroy();
+  st.inf = st.cls = undefined;
+  const steps = Number(params.get('steps') ?? num('steps'));
+  const block = num('block');
+  const batch = num('batch');
+  const cfg = bertConfig({ vocabSize: st.tok.vocabSize, hidden: num('embd'), layers: num('layers'), heads: num('heads'), maxPosition: block });
+  st.cfg = cfg;
+  const pre = await BertPretrainer.create(st.ctx, cfg, { batch, block, lr: num('lr'), steps, seed: 1 });
+  st.pre = pre;
+  const batcher = new PretrainBatcher(st.trainDocs, st.s, batch, block, 1);
+  const xs: number[] = [];
+  const mlm: number[] = [];
+  const nsp: number[] = [];
+  const ax: number[] = [];
+  const macc: number[] = [];
+  const nacc: number[] = [];
+  const t0 = performance.now();
+  let tokens = 0;
+  for (let i = 1; i <= steps; i++) {
+    const b = batcher.next();
+    tokens += b.kv_len.reduce((x, y) => x + y, 0);
+    const read = i % 10 === 0 || i === steps;
+    const r = await pre.step(b, read);
+    xs.push(i);
+    mlm.push(r.mlmLoss);
+    nsp.push(r.nspLoss);
+    if (read) {
+      ax.push(i);
+      macc.push(r.mlmAccuracy!);
+      nacc.push(r.nspAccuracy!);
+      curvePlot('loss-plot', 'loss', xs, [{ ys: mlm, color: COLORS.blue, label: 'MLM' }, { ys: nsp, color: COLORS.orange, label: 'NSP' }]);
+      curvePlot('acc-plot', 'accuracy (this batch)', ax, [{ ys: macc, color: COLORS.blue, label: 'masked tokens' }, { ys: nacc, color: COLORS.orange, label: 'next sentence' }], 1);
+      $('status').textContent = `pretraining ${i}/${steps}, ${(tokens / ((performance.now() - t0) / 1000)).toFixed(0)} tokens/s`;
+      await nextFrame();
+    }
+  }
+  const evalBatcher = new PretrainBatcher(st.evalDocs, st.s, batch, block, 7919);
+  const evalBatches = Array.from({ length: 4 }, () => evalBatcher.next());
+  const ev = await pre.evaluate(evalBatches);
+  const uni = unigramBaseline(st.trainDocs, evalBatches, st.s);
+  Object.assign(results, { mlmAccuracy: ev.mlmAccuracy, unigram: uni, nspAccuracy: ev.nspAccuracy });
+  $('pretrain-summary').innerHTML = `Held-out documents: MLM loss ${ev.mlmLoss.toFixed(3)}, masked-token accuracy <b>${(100 * ev.mlmAccuracy).toFixed(1)}%</b> ` + `(unigram baseline ${(100 * uni).toFixed(1)}%), NSP accuracy ${(100 * ev.nspAccuracy).toFixed(1)}% over ${ev.masked} masked tokens; ${pre.params.toLocaleString()} parameters.`;
+  st.inf = await BertInference.create(st.ctx, cfg, block, st.tok, pre.trainer.executor);
+  st.preFiles = saveBertCheckpoint(await pre.weights(), cfg, st.tok.toVocabTxt(), { architecture: 'BertForPreTraining', padTokenId: st.s.pad });
+  fillAttentionSelects(cfg);
+}
+
+// ---- 2. fill-mask, 3. contextual vectors, 5. attention -----------------------------------------
+
+async function fillMask(): Promise<void> {
+  const res = await st.inf!.fillMask($<HTMLInputElement>('fill-text').value, 5);
+  results.fillMask = res;
+  if (!res.length) {
+    $('fill-out').innerHTML = '<p class="bad">Write [MASK] somewhere in the text.</p>';
+    return;
+  }
+  $('fill-out').innerHTML = res
+    .map((r, i) => `<table><tr><th class="l">[MASK] ${i + 1}</th><th>probability</th></tr>${r.candidates.map((c) => `<tr><td class="l">${esc(c.tokenStr)}</td><td>${c.score.toFixed(3)}</td></tr>`).join('')}</table>`)
+    .join('<br>');
+}
+
+async function compareContexts(): Promise<void> {
+  const word = $<HTMLInputElement>('ctx-word').value.trim();
+  const texts = ['ctx-a', 'ctx-b', 'ctx-c', 'ctx-d'].map((id) => $<HTMLInputElement>(id).value);
+  try {
+    const vecs: Float32Array[] = [];
+    for (const t of texts) vecs.push(await st.inf!.wordVector(t, word));
+    const sims = vecs.map((a) => vecs.map((b) => cosine(a, b)));
+    results.cosines = sims;
+    $('ctx-out').innerHTML = `<table><tr><th></th>${texts.map((_, j) => `<th>${j + 1}</th>`).join('')}</tr>${sims
+      .map((row, i) => `<tr><td class="l">${i + 1}. ${esc(texts[i]!)}</td>${row.map((v) => `<td>${v.toFixed(3)}</td>`).join('')}</tr>`)
+      .join('')}</table><p class="note">Same-sense pairs (1–2, 3–4) should be more alike than cross-sense pairs.</p>`;
+  } catch (e) {
+    $('ctx-out').innerHTML = `<p class="bad">${esc((e as Error).message)}</p>`;
+  }
+}
+
+function fillAttentionSelects(cfg: BertConfig): void {
+  const opts = (n: number): string => Array.from({ length: n }, (_, i) => `<option>${i}</option>`).join('');
+  $('att-layer').innerHTML = opts(cfg.layers);
+  $('att-head').innerHTML = opts(cfg.heads);
+}
+
+async function attention(): Promise<void> {
+  const { tokens, probs } = await st.inf!.attention($<HTMLInputElement>('att-text').value, Number($<HTMLSelectElement>('att-layer').value), Number($<HTMLSelectElement>('att-head').value));
+  const c = $<HTMLCanvasElement>('att-plot');
+  const g = c.getContext('2d')!;
+  const n = tokens.length;
+  const m = 90;
+  const cell = Math.min(24, (c.width - m) / n);
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, c.width, c.height);
+  g.font = '11px system-ui, sans-serif';
+  g.fillStyle = '#222';
+  g.textAlign = 'right';
+  g.textBaseline = 'middle';
+  tokens.forEach((t, i) => g.fillText(t, m - 4, m + (i + 0.5) * cell));
+  tokens.forEach((t, j) => {
+    g.save();
+    g.translate(m + (j + 0.5) * cell, m - 4);
+    g.rotate(-Math.PI / 2);
+    g.textAlign = 'left';
+    g.fillText(t, 0, 0);
+    g.restore();
+  });
+  probs.forEach((row, i) =>
+    row.forEach((p, j) => {
+      g.fillStyle = `rgba(31, 119, 180, ${Math.sqrt(p)})`;
+      g.fillRect(m + j * cell, m + i * cell, cell - 1, cell - 1);
+    }),
+  );
+  results.attention = { tokens, rows: probs.length };
+}
+
+// ---- 4. fine-tuning -----------------------------------------------------------------------------
+
+async function finetune(): Promise<void> {
+  st.cls?.destroy();
+  const steps = Number(params.get('ftSteps') ?? num('ft-steps'));
+  const block = num('block');
+  const batch = num('batch');
+  const cls = await BertClassifier.create(st.ctx, st.cfg!, 2, { batch, block, lr: num('ft-lr'), steps, seed: 1, freezeEncoder: $<HTMLInputElement>('ft-freeze').checked }, await st.pre!.weights());
+  st.cls = cls;
+  const examples = st.sentiment.train.map((e) => ({ ids: st.tok.encode(e.text), label: e.label }));
+  const batcher = new LabelledBatcher(examples, st.s, batch, block, 1);
+  const xs: number[] = [];
+  const acc: number[] = [];
+  const loss: number[] = [];
+  for (let i = 1; i <= steps; i++) {
+    const r = await cls.step(batcher.next());
+    xs.push(i);
+    acc.push(r.accuracy);
+    loss.push(r.loss);
+    if (i % 5 === 0 || i === steps) {
+      curvePlot('ft-plot', 'fine-tuning (training batches)', xs, [{ ys: acc, color: COLORS.green, label: 'accuracy' }, { ys: loss, color: COLORS.red, label: 'loss' }], 1);
+      $('status').textContent = `fine-tuning ${i}/${steps}`;
+      await nextFrame();
+    }
+  }
+  const test = st.sentiment.test.map((e) => ({ ids: st.tok.encode(e.text), label: e.label }));
+  const a = await cls.accuracy(test, st.s);
+  const neg = st.sentiment.test.filter((e) => / not | never /.test(e.text)).map((e) => ({ ids: st.tok.encode(e.text), label: e.label }));
+  const an = await cls.accuracy(neg, st.s);
+  results.finetuneAccuracy = a;
+  $('ft-summary').innerHTML = `Held-out accuracy <b>${(100 * a).toFixed(1)}%</b> on ${test.length} reviews (${(100 * an).toFixed(1)}% on the ${neg.length} with a negation).`;
+  st.clsFiles = saveBertCheckpoint(await cls.weights(), st.cfg!, st.tok.toVocabTxt(), { architecture: 'BertForSequenceClassification', padTokenId: st.s.pad, labels: ['negative', 'positive'] });
+}
+
+async function classify(): Promise<void> {
+  const text = $<HTMLInputElement>('cls-text').value;
+  const [p] = await st.cls!.predict([st.tok.encode(text)], st.s);
+  results.classify = p;
+  $('cls-out').innerHTML = `<p>negative ${p![0]!.toFixed(3)} · positive ${p![1]!.toFixed(3)} → <b>${p![1]! > 0.5 ? 'positive' : 'negative'}</b></p>`;
+}
+
+// ---- wiring --------------------------------------------------------------------------------------
+
+function action(id: string, fn: () => Promise<void>): () => Promise<void> {
+  const run = async (): Promise<void> => {
+    setBusy(true);
+    try {
+      await fn();
+      $('status').textContent = '';
+    } catch (e) {
+      $('status').textContent = `failed: ${(e as Error).message}`;
+      throw e;
+    } finally {
+      setBusy(false);
+    }
+  };
+  $(id).addEventListener('click', () => void run().catch((e) => console.error(e)));
+  return run;
+}
+
+const runs = {
+  pretrain: action('pretrain', pretrain),
+  fill: action('fill', fillMask),
+  ctx: action('ctx', compareContexts),
+  finetune: action('finetune', finetune),
+  classify: action('classify', classify),
+  attend: action('attend', attention),
+};
+$('dl-pre').addEventListener('click', () => st.preFiles && downloadCheckpoint(st.preFiles, 'bert-pretrained-'));
+$('dl-cls').addEventListener('click', () => st.clsFiles && downloadCheckpoint(st.clsFiles, 'bert-classifier-'));
+
+async function start(): Promise<void> {
+  const ctx = await createContext();
+  $('adapter').textContent = ctx.adapter.name;
+  const docs = generateBertDocuments({ seed: 1 }).map((d) => d.sentences);
+  const sentiment = generateSentiment({ seed: 1 });
+  const tok = WordPieceTokenizer.train(`${documentsToText(docs.map((sentences) => ({ topic: '', sentences })))}\n${sentiment.train.map((e) => e.text).join('\n')}`, { vocabSize: 512 });
+  const enc = docs.map((d) => d.map((x) => tok.encode(x)));
+  const nEval = Math.round(docs.length / 10);
+  st = { ctx, tok, s: specialsOf(tok), trainDocs: enc.slice(0, -nEval), evalDocs: enc.slice(-nEval), sentiment };
+  $('status').textContent = `WordPiece vocabulary of ${tok.vocabSize} tokens; ${docs.length} documents, ${sentiment.train.length} + ${sentiment.test.length} labelled reviews.`;
+  setBusy(false);
+  if (params.has('auto')) {
+    for (const r of [runs.pretrain, runs.fill, runs.ctx, runs.attend, runs.finetune, runs.classify]) await r();
+  }
+}
+
+start()
+  .then(() => (document.body.dataset.ready = '1'))
+  .catch((e: Error) => {
+    $('status').textContent = `failed: ${e.message}`;
+    document.body.dataset.error = e.message;
+    document.body.dataset.ready = 'error';
+  });

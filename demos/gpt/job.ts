@@ -1,0 +1,82 @@
+// The `gpt` training job of the train runner page (demos/train/jobs.ts) and so of
+// `npm run train -- gpt`: the built-in stories corpus (src/text/stories.ts) or --corpus FILE,
+// char or BPE tokens, the model and optimizer of src/models/gpt*.ts; returns the metrics and the
+// checkpoint files (Hugging Face GPT-2 model.safetensors + config.json, tokenizer.json,
+// optimizer.safetensors). `--resume DIR` arrives as base64 files named `resume/<file>`.
+import type { GpuContext } from '../../src/gpu/device';
+import { generateStories, splitStories } from '../../src/text/stories';
+import { trainGpt, saveRun } from '../../src/models/gpt_train';
+
+type FlagValue = string | number | boolean;
+
+export interface GptJobInput {
+  seed: number;
+  steps: number;
+  options: Record<string, FlagValue>;
+  files: Record<string, string>;
+}
+
+export interface GptJobProgress {
+  step: number;
+  total: number;
+  info: Record<string, number | string>;
+}
+
+/** Size of the built-in corpus (characters). */
+export const BUILTIN_CHARS = 300_000;
+
+function fromBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export async function gptJob(ctx: GpuContext, job: GptJobInput, progress: (p: GptJobProgress) => void) {
+  const opt = job.options;
+  const num = (k: string, d: number): number => (typeof opt[k] === 'number' ? (opt[k] as number) : d);
+  const stories = job.files['corpus'] === undefined ? generateStories({ seed: 1, targetChars: BUILTIN_CHARS }) : null;
+  const text = job.files['corpus'] ?? stories!.text;
+  const resumeNames = Object.keys(job.files).filter((k) => k.startsWith('resume/'));
+  const resume = resumeNames.length ? Object.fromEntries(resumeNames.map((k) => [k.slice(7), fromBase64(job.files[k]!)])) : undefined;
+  let val = NaN;
+  const run = await trainGpt(ctx, {
+    text,
+    tokenizer: opt['tokenizer'] === 'bpe' ? 'bpe' : 'char',
+    vocab: num('vocab', 512),
+    layers: num('layers', 4),
+    heads: num('heads', 4),
+    embd: num('embd', 64),
+    block: num('block', 64),
+    batch: num('batch', 8),
+    steps: job.steps,
+    lr: num('lr', 1e-2),
+    dropout: num('dropout', 0),
+    seed: job.seed,
+    prompt: typeof opt['prompt'] === 'string' ? (opt['prompt'] as string) : undefined,
+    sampleTokens: 200,
+    resume,
+    onEval: (e) => (val = e.valLoss),
+    onProgress: (p) => progress({ step: p.step, total: p.total, info: { ...(p.loss !== null ? { loss: p.loss } : {}), ...(Number.isNaN(val) ? {} : { val }), 'tok/s': Math.round(p.tokensPerSec) } }),
+  });
+  try {
+    const checkpoint = await saveRun(run);
+    const floor = stories ? splitStories(stories).valNatsPerChar : null;
+    return {
+      metrics: {
+        model: 'gpt',
+        ...run.metrics,
+        corpus: stories ? `built-in stories (seed 1, ${stories.chars} chars)` : 'file',
+        // the generator's own entropy (nats/char) on held-out stories: the floor for a char model
+        ...(floor !== null ? { entropy_floor_nats_per_char: floor } : {}),
+        loss: run.metrics.val_loss,
+        accuracy: run.metrics.val_accuracy,
+        lossCurve: run.history.train.map(([, l]) => l),
+        valCurve: run.history.val,
+      },
+      checkpoint,
+    };
+  } finally {
+    run.model.destroy();
+  }
+}

@@ -1,0 +1,289 @@
+// The mini GPT demo: train on the built-in stories or a dropped text file with a live
+// train/validation loss chart, tokens/s and samples; stop, resume, save and load checkpoints
+// (Hugging Face GPT-2 files); generate with temperature / top-k / top-p / beam search; and show
+// one head's attention weights over a prompt. `window.__gpt.generate` serves scripts/generate.ts.
+import { createContext, type GpuContext } from '../../src/index';
+import { Plot, COLORS } from '../common/plot';
+import { generateStories } from '../../src/text/stories';
+import { GPT_PRESETS } from '../../src/models/gpt';
+import { trainGpt, saveRun, type GptRunResult } from '../../src/models/gpt_train';
+import { GptModel, readGptConfigFile } from '../../src/models/gpt_runtime';
+import { configFromGpt2 } from '../../src/io/gpt2_hf';
+import { tokenizerFromJSON, type Tokenizer } from '../../src/text/tokenizer';
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const val = (id: string): number => Number($<HTMLInputElement>(id).value);
+
+let ctxPromise: Promise<GpuContext> | null = null;
+const context = (): Promise<GpuContext> => (ctxPromise ??= createContext());
+
+/** What generation and the attention view use: the last trained or loaded model. */
+let current: { model: GptModel; tokenizer: Tokenizer; dataCounter: number } | null = null;
+let checkpoint: Record<string, Uint8Array> | null = null;
+let fileText: string | null = null;
+let stopping = false;
+let trainHist: [number, number][] = [];
+let valHist: [number, number][] = [];
+
+function setCurrent(c: typeof current): void {
+  if (current && current.model !== c?.model) current.model.destroy();
+  current = c;
+  for (const id of ['generate', 'attend', 'save']) $<HTMLButtonElement>(id).disabled = !c;
+}
+
+function drawLoss(steps: number): void {
+  const all = [...trainHist, ...valHist].map(([, l]) => l);
+  const hi = all.length ? Math.max(...all) * 1.05 : 5;
+  const lo = all.length ? Math.max(0, Math.min(...all) * 0.9) : 0;
+  new Plot($<HTMLCanvasElement>('loss'), { x: [0, steps], y: [lo, hi], xLabel: 'step', yLabel: 'loss (nats/token)', title: 'train (blue) and validation (orange) loss' })
+    .axes()
+    .line(trainHist.map(([s]) => s), trainHist.map(([, l]) => l), COLORS.blue)
+    .line(valHist.map(([s]) => s), valHist.map(([, l]) => l), COLORS.orange, { width: 2 });
+}
+
+function corpusText(): string {
+  const useFile = document.querySelector<HTMLInputElement>('input[name=corpus]:checked')!.value === 'file';
+  if (useFile) {
+    if (!fileText) throw new Error('choose or drop a text file first');
+    return fileText;
+  }
+  return generateStories({ seed: 1, targetChars: 300_000 }).text;
+}
+
+async function train(resume?: Record<string, Uint8Array>): Promise<void> {
+  const ctx = await context();
+  const preset = GPT_PRESETS[$<HTMLSelectElement>('preset').value as keyof typeof GPT_PRESETS];
+  const steps = val('steps');
+  stopping = false;
+  if (!resume) {
+    trainHist = [];
+    valHist = [];
+    $('samples').replaceChildren();
+  }
+  $<HTMLButtonElement>('train').disabled = true;
+  $<HTMLButtonElement>('resume').disabled = true;
+  $<HTMLButtonElement>('stop').disabled = false;
+  $('status').textContent = 'tokenizing and compiling…';
+  let tps = 0;
+  let run: GptRunResult | null = null;
+  try {
+    run = await trainGpt(ctx, {
+      text: corpusText(),
+      tokenizer: $<HTMLSelectElement>('tokenizer').value as 'char' | 'bpe',
+      vocab: 512,
+      ...preset,
+      batch: val('batch'),
+      steps,
+      lr: val('lr'),
+      dropout: val('dropout'),
+      seed: val('seed'),
+      sampleEvery: 200,
+      sampleTokens: 160,
+      resume,
+      shouldStop: () => stopping,
+      onProgress: (p) => {
+        tps = p.tokensPerSec || tps;
+        if (p.loss !== null) trainHist.push([p.step, p.loss]);
+        $('status').textContent = `step ${p.step}/${p.total}`;
+        if (p.loss !== null) drawLoss(steps);
+      },
+      onEval: (e) => {
+        valHist.push([e.step, e.valLoss]);
+        drawLoss(steps);
+        $('numbers').textContent = `step ${e.step}: train ${e.trainLoss.toFixed(3)}, val ${e.valLoss.toFixed(3)} (perplexity ${e.valPpl.toFixed(2)}), ${Math.round(tps)} tokens/s`;
+      },
+      onSample: (s) => {
+        const pre = document.createElement('pre');
+        pre.textContent = `step ${s.step}: ${s.text}`;
+        $('samples').prepend(pre);
+      },
+    });
+    setCurrent({ model: run.model, tokenizer: run.tokenizer, dataCounter: run.dataCounter });
+    checkpoint = await saveRun(run);
+    const m = run.metrics;
+    $('status').textContent = `${m.steps} steps; val loss ${m.val_loss.toFixed(3)} (unigram baseline ${(m.unigram_baseline as number).toFixed(3)}), ${Math.round(m.tokens_per_sec as number)} tokens/s`;
+    $<HTMLButtonElement>('resume').disabled = (m.steps as number) >= steps;
+  } catch (e) {
+    $('status').textContent = `failed: ${(e as Error).message}`;
+    throw e;
+  } finally {
+    $<HTMLButtonElement>('train').disabled = false;
+    $<HTMLButtonElement>('stop').disabled = true;
+  }
+}
+
+/** A model for inference from checkpoint files (model.safetensors, config.json, tokenizer.json). */
+async function modelFromFiles(ctx: GpuContext, files: Record<string, Uint8Array>): Promise<{ model: GptModel; tokenizer: Tokenizer; dataCounter: number }> {
+  if (!files['tokenizer.json']) throw new Error('the checkpoint has no tokenizer.json');
+  const cfg = readGptConfigFile(files);
+  const config = configFromGpt2(cfg);
+  const model = await GptModel.create(ctx, config, { batch: 1, lr: 1e-3, warmup: 0, decaySteps: 1, seed: 1 });
+  const prog = model.load(files);
+  const tokenizer = tokenizerFromJSON(JSON.parse(new TextDecoder().decode(files['tokenizer.json'])));
+  return { model, tokenizer, dataCounter: typeof prog['dataCounter'] === 'number' ? prog['dataCounter'] : 0 };
+}
+
+interface GenerateRequest {
+  prompt: string;
+  tokens: number;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  beam?: number;
+  seed?: number;
+  kvCache?: boolean;
+}
+
+async function generate(c: NonNullable<typeof current>, r: GenerateRequest, onText?: (s: string) => void): Promise<{ text: string; tokens: number; seconds: number }> {
+  const prompt = c.tokenizer.encode(r.prompt);
+  const out: number[] = [];
+  const t0 = performance.now();
+  const seq = await c.model.generate(prompt.length ? prompt : [0], {
+    tokens: r.tokens,
+    temperature: r.temperature,
+    topK: r.topK,
+    topP: r.topP,
+    beam: r.beam,
+    seed: r.seed,
+    kvCache: r.kvCache,
+    onToken: (t) => {
+      out.push(t);
+      onText?.(c.tokenizer.decode(out));
+    },
+  });
+  return { text: c.tokenizer.decode(seq), tokens: seq.length - prompt.length, seconds: (performance.now() - t0) / 1000 };
+}
+
+function fromBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+}
+
+declare global {
+  interface Window {
+    __gpt: { generate(files: Record<string, string>, r: GenerateRequest): Promise<{ text: string; tokens: number; seconds: number }> };
+  }
+}
+
+window.__gpt = {
+  async generate(b64, r) {
+    const ctx = await context();
+    const files = Object.fromEntries(Object.entries(b64).map(([k, v]) => [k, fromBase64(v)]));
+    const c = await modelFromFiles(ctx, files);
+    try {
+      return await generate(c, r);
+    } finally {
+      c.model.destroy();
+    }
+  },
+};
+
+function drawAttention(tokens: string[], probs: Float32Array, head: number): void {
+  const canvas = $<HTMLCanvasElement>('attention');
+  const g = canvas.getContext('2d')!;
+  const T = tokens.length;
+  const pad = 70;
+  const cell = Math.max(4, Math.floor((canvas.width - pad - 10) / T));
+  g.clearRect(0, 0, canvas.width, canvas.height);
+  g.font = `${Math.min(14, cell)}px monospace`;
+  g.textAlign = 'center';
+  g.textBaseline = 'middle';
+  const show = (t: string): string => (t === ' ' ? '␣' : t === '\n' ? '⏎' : t.length > 6 ? t.slice(0, 5) + '…' : t);
+  for (let i = 0; i < T; i++) {
+    g.fillStyle = '#222';
+    g.textAlign = 'right';
+    g.fillText(show(tokens[i]!), pad - 6, pad + i * cell + cell / 2);
+    g.save();
+    g.translate(pad + i * cell + cell / 2, pad - 6);
+    g.rotate(-Math.PI / 2);
+    g.textAlign = 'left';
+    g.fillText(show(tokens[i]!), 0, 0);
+    g.restore();
+    for (let j = 0; j < T; j++) {
+      const p = probs[(head * T + i) * T + j]!;
+      const v = Math.round(255 * (1 - p));
+      g.fillStyle = `rgb(${v},${v},255)`;
+      g.fillRect(pad + j * cell, pad + i * cell, cell - 1, cell - 1);
+    }
+  }
+}
+
+// ---- wiring ----------------------------------------------------------------------------------
+$('train').addEventListener('click', () => void train().catch((e) => console.warn(e)));
+$('stop').addEventListener('click', () => (stopping = true));
+$('resume').addEventListener('click', () => checkpoint && void train(checkpoint).catch((e) => console.warn(e)));
+$('save').addEventListener('click', async () => {
+  if (!current) return;
+  const files = await current.model.save({ dataCounter: current.dataCounter }, current.tokenizer.toJSON());
+  for (const [name, bytes] of Object.entries(files)) {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([bytes as BlobPart]));
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }
+});
+$<HTMLInputElement>('load').addEventListener('change', async (ev) => {
+  const list = (ev.target as HTMLInputElement).files;
+  if (!list?.length) return;
+  const files: Record<string, Uint8Array> = {};
+  // browsers may rename repeated downloads ("config (1).json"): match the file names loosely
+  for (const f of Array.from(list)) {
+    const name = ['model.safetensors', 'optimizer.safetensors', 'config.json', 'tokenizer.json'].find((n) => f.name.replace(/ \(\d+\)/, '') === n);
+    if (name) files[name] = new Uint8Array(await f.arrayBuffer());
+  }
+  try {
+    setCurrent(await modelFromFiles(await context(), files));
+    checkpoint = files;
+    $<HTMLButtonElement>('resume').disabled = false;
+    $('status').textContent = `loaded ${Object.keys(files).join(', ')}`;
+  } catch (e) {
+    $('status').textContent = `load failed: ${(e as Error).message}`;
+  }
+});
+const takeFile = async (f: File): Promise<void> => {
+  fileText = await f.text();
+  $('file-info').textContent = `${f.name}: ${fileText.length} characters`;
+  document.querySelector<HTMLInputElement>('input[name=corpus][value=file]')!.checked = true;
+};
+$<HTMLInputElement>('file').addEventListener('change', (ev) => {
+  const f = (ev.target as HTMLInputElement).files?.[0];
+  if (f) void takeFile(f);
+});
+$('drop').addEventListener('dragover', (ev) => ev.preventDefault());
+$('drop').addEventListener('drop', (ev) => {
+  ev.preventDefault();
+  const f = ev.dataTransfer?.files[0];
+  if (f) void takeFile(f);
+});
+$('generate').addEventListener('click', async () => {
+  if (!current) return;
+  const r = { prompt: $<HTMLInputElement>('prompt').value, tokens: val('gen-tokens'), temperature: val('temperature'), topK: val('topk'), topP: val('topp'), beam: val('beam'), seed: val('seed') };
+  const out = $('output');
+  out.textContent = r.prompt;
+  const res = await generate(current, r, (s) => (out.textContent = r.prompt + s));
+  out.textContent = res.text;
+  $('status').textContent = `${res.tokens} tokens in ${res.seconds.toFixed(2)} s (${(res.tokens / res.seconds).toFixed(1)} tokens/s)`;
+});
+$('attend').addEventListener('click', async () => {
+  if (!current) return;
+  const ids = current.tokenizer.encode($<HTMLInputElement>('att-text').value);
+  const layer = Math.min(val('att-layer'), current.model.config.layers - 1);
+  const head = Math.min(val('att-head'), current.model.config.heads - 1);
+  const m = await current.model.attentionMap(ids, layer);
+  const used = ids.slice(-m.T);
+  drawAttention(used.map((t) => current!.tokenizer.idToToken(t)), m.probs, head);
+  $('att-info').textContent = `layer ${layer}, head ${head}, ${m.T} tokens`;
+});
+
+context()
+  .then((ctx) => {
+    $('adapter').textContent = ctx.adapter.name;
+    drawLoss(val('steps'));
+    document.body.dataset.ready = '1';
+  })
+  .catch((e: Error) => {
+    $('adapter').textContent = `no WebGPU: ${e.message}`;
+    document.body.dataset.error = e.message;
+    document.body.dataset.ready = 'error';
+  });

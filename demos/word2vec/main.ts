@@ -1,0 +1,161 @@
+// The word2vec demo: train on the built-in corpus or a dropped text file, watch the loss, words/s
+// and a PCA projection of the most frequent words move; query neighbours and analogies; download.
+import {
+  createContext, Word2Vec, Vocab, countWords, builtinCorpus, blobSource, builtinQuestions, analogyAccuracy,
+  resolveWord2VecOptions, type GpuContext, type TextSource, type WordVectors,
+} from '../../src/index';
+import { Plot, COLORS } from '../common/plot';
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const num = (id: string): number => Number($<HTMLInputElement>(id).value);
+let ctx: GpuContext;
+let model: Word2Vec | null = null;
+let wv: WordVectors | null = null;
+let stopping = false;
+
+/** Top-2 principal components of the rows (power iteration with deflation), rows centred. */
+function pca2(rows: Float32Array, n: number, D: number): Float64Array {
+  const mean = new Float64Array(D);
+  for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) mean[d] += rows[i * D + d]! / n;
+  const X = Float64Array.from({ length: n * D }, (_, k) => rows[k]! - mean[k % D]!);
+  const comps: Float64Array[] = [];
+  for (let c = 0; c < 2; c++) {
+    let v = Float64Array.from({ length: D }, (_, d) => Math.sin(d + 1 + c));
+    for (let it = 0; it < 60; it++) {
+      const w = new Float64Array(D);
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let d = 0; d < D; d++) s += X[i * D + d]! * v[d]!;
+        for (let d = 0; d < D; d++) w[d] += s * X[i * D + d]!;
+      }
+      for (const p of comps) {
+        let s = 0;
+        for (let d = 0; d < D; d++) s += w[d]! * p[d]!;
+        for (let d = 0; d < D; d++) w[d] -= s * p[d]!;
+      }
+      const norm = Math.hypot(...w) || 1;
+      v = w.map((x) => x / norm);
+    }
+    comps.push(v);
+  }
+  const out = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 2; c++) for (let d = 0; d < D; d++) out[2 * i + c] += X[i * D + d]! * comps[c]![d]!;
+  return out;
+}
+
+function drawPca(vec: Float32Array, words: readonly string[], D: number): void {
+  const n = Math.min(60, words.length);
+  const p = pca2(vec.subarray(0, n * D), n, D);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of p) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
+  const pad = 0.1 * (hi - lo || 1);
+  const plot = new Plot($<HTMLCanvasElement>('pca'), { x: [lo - pad, hi + pad], y: [lo - pad, hi + pad], title: `PCA of the ${n} most frequent words` }).axes();
+  plot.points(Array.from({ length: n }, (_, i) => ({ x: p[2 * i]!, y: p[2 * i + 1]!, color: COLORS.blue, r: 2 })));
+  plot.g.fillStyle = '#222';
+  plot.g.font = '11px system-ui';
+  for (let i = 0; i < n; i++) plot.g.fillText(words[i]!, plot.px(p[2 * i]!) + 3, plot.py(p[2 * i + 1]!) - 3);
+}
+
+function drawLoss(xs: number[], ys: number[]): void {
+  const top = Math.max(1, ...ys);
+  new Plot($<HTMLCanvasElement>('loss'), { x: [0, Math.max(1, xs.at(-1) ?? 1)], y: [0, top * 1.05], xLabel: 'words read', yLabel: 'loss', title: 'loss per example' }).axes().line(xs, ys, COLORS.orange);
+}
+
+function source(): TextSource {
+  if ($<HTMLSelectElement>('corpus').value === 'file') {
+    const f = $<HTMLInputElement>('file').files?.[0];
+    if (!f) throw new Error('choose a text file first');
+    return blobSource(f);
+  }
+  return builtinCorpus({ tokens: num('tokens'), seed: 1 });
+}
+
+async function train(): Promise<void> {
+  const status = $('status');
+  model?.destroy();
+  model = null;
+  stopping = false;
+  const alpha = $<HTMLInputElement>('alpha').value;
+  const o = resolveWord2VecOptions({
+    mode: $<HTMLSelectElement>('mode').value as 'skipgram' | 'cbow',
+    dim: num('dim'), window: num('window'), negative: num('negative'), epochs: num('epochs'),
+    minCount: num('mincount'), sample: num('sample'), seed: num('seed'), alpha: alpha ? Number(alpha) : undefined,
+  });
+  const src = source();
+  status.textContent = 'counting words…';
+  const vocab = Vocab.fromCounts((await countWords(src)).counts, o.minCount);
+  const m = Word2Vec.create(ctx, vocab, o);
+  model = m;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  let lastPca = 0;
+  await m.train(src, {
+    shouldStop: () => stopping,
+    onProgress: async (p) => {
+      status.textContent = `epoch ${p.epoch}/${p.epochs}  ${p.words}/${p.totalWords} words  ${Math.round(p.wordsPerSec)} words/s  loss ${p.loss.toFixed(4)}  lr ${p.lr.toPrecision(3)}  (vocabulary ${vocab.size})`;
+      if (Number.isFinite(p.loss)) {
+        xs.push(p.words);
+        ys.push(p.loss);
+        drawLoss(xs, ys);
+      }
+      if (performance.now() - lastPca > 1500) {
+        lastPca = performance.now();
+        drawPca(await m.vectors(), vocab.words, o.dim);
+      }
+    },
+  });
+  wv = await m.wordVectors();
+  drawPca(wv.vectors, vocab.words, o.dim);
+  const acc = analogyAccuracy(wv, builtinQuestions());
+  $('accOut').textContent = acc.sections.map((s) => `${s.section}: ${s.correct}/${s.total}`).join('\n') + `\noverall ${(100 * acc.accuracy).toFixed(1)}% (${acc.skipped} skipped: unknown words)`;
+  $<HTMLButtonElement>('download').disabled = false;
+  status.textContent += '  — done';
+}
+
+function guard(fn: () => string): void {
+  try {
+    return void ($(fn.name === 'nn' ? 'nnOut' : 'anOut').textContent = wv ? fn() : 'train first');
+  } catch (e) {
+    $(fn.name === 'nn' ? 'nnOut' : 'anOut').textContent = (e as Error).message;
+  }
+}
+const fmt = (r: { word: string; score: number }[]): string => r.map((x) => `${x.word.padEnd(14)} ${x.score.toFixed(3)}`).join('\n');
+$('nnGo').addEventListener('click', () => guard(function nn() { return fmt(wv!.mostSimilar($<HTMLInputElement>('nnWord').value.trim().toLowerCase(), 8)); }));
+$('anGo').addEventListener('click', () => guard(function an() {
+  const w = ['anA', 'anB', 'anC'].map((id) => $<HTMLInputElement>(id).value.trim().toLowerCase());
+  return fmt(wv!.analogy(w[0]!, w[1]!, w[2]!, 5));
+}));
+$('train').addEventListener('click', () => {
+  $<HTMLButtonElement>('train').disabled = true;
+  $<HTMLButtonElement>('stop').disabled = false;
+  train()
+    .catch((e: Error) => ($('status').textContent = `failed: ${e.message}`))
+    .finally(() => {
+      $<HTMLButtonElement>('train').disabled = false;
+      $<HTMLButtonElement>('stop').disabled = true;
+    });
+});
+$('stop').addEventListener('click', () => (stopping = true));
+$('download').addEventListener('click', async () => {
+  if (!model) return;
+  const url = URL.createObjectURL(new Blob([await model.toText()], { type: 'text/plain' }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: 'vectors.txt' });
+  a.click();
+  URL.revokeObjectURL(url);
+});
+
+createContext()
+  .then((c) => {
+    ctx = c;
+    $('adapter').textContent = c.adapter.name;
+    $('status').textContent = 'ready: press train';
+    drawLoss([], []);
+    document.body.dataset.ready = '1';
+  })
+  .catch((e: Error) => {
+    $('adapter').textContent = `no WebGPU: ${e.message}`;
+    $('status').textContent = e.message;
+    document.body.dataset.error = e.message;
+    document.body.dataset.ready = 'error';
+  });

@@ -1,0 +1,196 @@
+// The whole BERT lesson as one run, shared by the train CLI (demos/train/jobs.ts) and tests:
+// train WordPiece on the corpus, pretrain with MLM + NSP, measure masked-token accuracy on
+// held-out documents beside the unigram baseline, fine-tune a [CLS] classifier on labelled
+// sentences, measure held-out accuracy, and export Hugging Face checkpoint files.
+//
+// Corpus text: documents separated by blank lines, one sentence per line (a one-line document
+// is split after . ! ?). Labelled text: `label<TAB>text` lines (src/text/bert_data.ts).
+import type { GpuContext } from '../gpu/device';
+import { WordPieceTokenizer } from '../text/wordpiece';
+import { documentsToText, generateBertDocuments, generateSentiment, parseLabelledTsv, type LabelledText } from '../text/bert_data';
+import { Rng } from '../util/prng';
+import { bertConfig, IGNORE, type BertConfig } from './bert';
+import { PretrainBatcher, LabelledBatcher, type PretrainBatch, type SpecialIds } from './bert_batch';
+import { BertClassifier, BertPretrainer, specialsOf } from './bert_model';
+import { saveBertCheckpoint, type BertCheckpointFiles } from '../io/bert_hf';
+
+export interface BertRunOptions {
+  vocab: number;
+  layers: number;
+  heads: number;
+  embd: number;
+  block: number;
+  batch: number;
+  steps: number;
+  finetuneSteps: number;
+  seed: number;
+  lr: number;
+  finetuneLr: number;
+  dropout: number;
+  freezeEncoder: boolean;
+  /** Corpus text (default: the built-in documents) and `label<TAB>text` (default: built-in sentiment). */
+  corpus?: string;
+  labels?: string;
+  /** Held-out pretraining batches for the MLM/NSP metrics. */
+  evalBatches: number;
+}
+
+export const BERT_DEFAULTS: BertRunOptions = { vocab: 512, layers: 2, heads: 4, embd: 64, block: 32, batch: 32, steps: 300, finetuneSteps: 150, seed: 1, lr: 2e-3, finetuneLr: 1e-3, dropout: 0, freezeEncoder: false, evalBatches: 8 };
+
+export interface BertProgress {
+  phase: 'pretrain' | 'finetune';
+  step: number;
+  total: number;
+  info: Record<string, number>;
+}
+
+export interface BertRunResult {
+  metrics: {
+    model: 'bert';
+    params: number;
+    classifier_params: number;
+    vocab: number;
+    steps: number;
+    finetune_steps: number;
+    mlm_loss: number;
+    mlm_accuracy: number;
+    unigram_accuracy: number;
+    nsp_accuracy: number;
+    finetune_loss: number;
+    finetune_accuracy: number;
+    tokens_per_sec: number;
+    pretrain_seconds: number;
+    finetune_seconds: number;
+    config: BertConfig;
+  };
+  /** Hugging Face files of the pretrained model (BertForPreTraining) and of the classifier. */
+  pretrained: BertCheckpointFiles;
+  classifier: BertCheckpointFiles;
+  tokenizer: WordPieceTokenizer;
+}
+
+/** Documents (lists of sentences) from corpus text. */
+export function parseCorpus(text: string): string[][] {
+  return text
+    .replace(/\r\n/g, '\n')
+    .split(/\n\s*\n/)
+    .map((block) => {
+      const lines = block.split('\n').map((l) => l.trim()).filter(Boolean);
+      return lines.length === 1 ? lines[0]!.split(/(?<=[.!?])\s+/).filter(Boolean) : lines;
+    })
+    .filter((d) => d.length > 0);
+}
+
+/** Share of masked targets equal to the most frequent ordinary token of the training documents. */
+export function unigramBaseline(trainDocs: readonly (readonly number[][])[], evalBatches: readonly PretrainBatch[], s: SpecialIds): number {
+  const counts = new Map<number, number>();
+  for (const d of trainDocs) for (const sent of d) for (const t of sent) counts.set(t, (counts.get(t) ?? 0) + 1);
+  let top = -1;
+  let best = -1;
+  for (const [t, c] of counts) if (t !== s.unk && c > best) [top, best] = [t, c];
+  let right = 0;
+  let total = 0;
+  for (const b of evalBatches) for (const t of b.labels) if (t !== IGNORE) (total++, t === top && right++);
+  return right / Math.max(1, total);
+}
+
+export async function runBert(ctx: GpuContext, o: BertRunOptions, progress: (p: BertProgress) => void = () => {}): Promise<BertRunResult> {
+  const docsText = o.corpus === undefined ? null : parseCorpus(o.corpus);
+  const docs = docsText ?? generateBertDocuments({ seed: o.seed }).map((d) => d.sentences);
+  if (docs.length < 4) throw new Error(`bert: the corpus has ${docs.length} documents; it needs at least 4 (documents are separated by blank lines)`);
+  const sentiment: { train: LabelledText[]; test: LabelledText[] } = o.labels === undefined ? generateSentiment({ seed: o.seed }) : splitLabelled(parseLabelledTsv(o.labels, 'labels'), o.seed);
+  const tok = WordPieceTokenizer.train(`${documentsToText(docs.map((sentences) => ({ topic: '', sentences })))}\n${sentiment.train.map((e) => e.text).join('\n')}`, { vocabSize: o.vocab });
+  const s = specialsOf(tok);
+  const encDocs = docs.map((d) => d.map((x) => tok.encode(x)));
+  const nEval = Math.max(2, Math.round(docs.length / 10));
+  const trainDocs = encDocs.slice(0, -nEval);
+  const evalDocs = encDocs.slice(-nEval);
+  const cfg = bertConfig({ vocabSize: tok.vocabSize, hidden: o.embd, layers: o.layers, heads: o.heads, maxPosition: o.block, dropout: o.dropout });
+  const base = { batch: o.batch, block: o.block, seed: o.seed };
+
+  // pretraining
+  const pre = await BertPretrainer.create(ctx, cfg, { ...base, lr: o.lr, steps: o.steps });
+  let pretrained: BertCheckpointFiles;
+  let weights;
+  let mlm = { mlmLoss: NaN, nspLoss: NaN, mlmAccuracy: NaN, nspAccuracy: NaN, masked: 0 };
+  let unigram = NaN;
+  let realTokens = 0;
+  const t0 = performance.now();
+  try {
+    const batcher = new PretrainBatcher(trainDocs, s, o.batch, o.block, o.seed);
+    for (let i = 1; i <= o.steps; i++) {
+      const b = batcher.next();
+      realTokens += b.kv_len.reduce((x, y) => x + y, 0);
+      const read = i % 25 === 0 || i === o.steps;
+      const st = await pre.step(b, read);
+      const info: Record<string, number> = { loss: st.loss, mlm: st.mlmLoss, nsp: st.nspLoss };
+      if (read) Object.assign(info, { 'mask acc': st.mlmAccuracy!, 'nsp acc': st.nspAccuracy! });
+      progress({ phase: 'pretrain', step: i, total: o.steps, info });
+    }
+    await ctx.sync();
+    const evalBatcher = new PretrainBatcher(evalDocs, s, o.batch, o.block, o.seed + 7919);
+    const evalBatches = Array.from({ length: o.evalBatches }, () => evalBatcher.next());
+    mlm = await pre.evaluate(evalBatches);
+    unigram = unigramBaseline(trainDocs, evalBatches, s);
+    weights = await pre.weights();
+    pretrained = saveBertCheckpoint(weights, cfg, tok.toVocabTxt(), { architecture: 'BertForPreTraining', padTokenId: s.pad, extra: { options: { ...o, corpus: o.corpus === undefined ? 'built-in' : 'file', labels: o.labels === undefined ? 'built-in' : 'file' }, mlm_accuracy: mlm.mlmAccuracy } });
+  } finally {
+    pre.destroy();
+  }
+  const pretrainSeconds = (performance.now() - t0) / 1000;
+
+  // fine-tuning
+  const t1 = performance.now();
+  const cls = await BertClassifier.create(ctx, cfg, 2, { ...base, lr: o.finetuneLr, steps: o.finetuneSteps, freezeEncoder: o.freezeEncoder, seed: o.seed }, weights);
+  let classifier: BertCheckpointFiles;
+  let accuracy = NaN;
+  let lastLoss = NaN;
+  try {
+    const examples = sentiment.train.map((e) => ({ ids: tok.encode(e.text), label: e.label }));
+    const batcher = new LabelledBatcher(examples, s, o.batch, o.block, o.seed);
+    for (let i = 1; i <= o.finetuneSteps; i++) {
+      const st = await cls.step(batcher.next());
+      lastLoss = st.loss;
+      progress({ phase: 'finetune', step: i, total: o.finetuneSteps, info: { loss: st.loss, acc: st.accuracy } });
+    }
+    accuracy = await cls.accuracy(sentiment.test.map((e) => ({ ids: tok.encode(e.text), label: e.label })), s);
+    classifier = saveBertCheckpoint(await cls.weights(), cfg, tok.toVocabTxt(), { architecture: 'BertForSequenceClassification', padTokenId: s.pad, labels: ['negative', 'positive'], extra: { finetune_accuracy: accuracy } });
+  } finally {
+    cls.destroy();
+  }
+  return {
+    metrics: {
+      model: 'bert',
+      params: pre.params,
+      classifier_params: cls.params,
+      vocab: tok.vocabSize,
+      steps: o.steps,
+      finetune_steps: o.finetuneSteps,
+      mlm_loss: mlm.mlmLoss,
+      mlm_accuracy: mlm.mlmAccuracy,
+      unigram_accuracy: unigram,
+      nsp_accuracy: mlm.nspAccuracy,
+      finetune_loss: lastLoss,
+      finetune_accuracy: accuracy,
+      tokens_per_sec: realTokens / pretrainSeconds,
+      pretrain_seconds: pretrainSeconds,
+      finetune_seconds: (performance.now() - t1) / 1000,
+      config: cfg,
+    },
+    pretrained: pretrained!,
+    classifier: classifier!,
+    tokenizer: tok,
+  };
+}
+
+/** A user's labelled file: a seeded 80/20 split into train and held-out. */
+export function splitLabelled(all: LabelledText[], seed: number): { train: LabelledText[]; test: LabelledText[] } {
+  const rng = new Rng(seed, 0x5917);
+  const order = all.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const nTest = Math.max(1, Math.round(all.length / 5));
+  return { train: order.slice(nTest).map((i) => all[i]!), test: order.slice(0, nTest).map((i) => all[i]!) };
+}

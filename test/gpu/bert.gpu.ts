@@ -1,0 +1,188 @@
+// The mini BERT on the GPU: one compiled step's loss and every gradient against the float64
+// reference of the whole model (MLM + NSP, padding included), padding invariance, and the
+// model's training behaviour (tests further down, kept small for the CI budget).
+import { test } from '../harness/gpu';
+import { assert, assertClose, compare } from '../harness/assert';
+import { gradients } from '../../src/graph/autograd';
+import { evaluate } from '../../src/graph/reference';
+import { Executor } from '../../src/graph/executor';
+import { bertConfig, buildPretrainGraph, BertEncoder, type BertConfig } from '../../src/models/bert';
+import { Graph } from '../../src/graph/graph';
+import { Rng } from '../../src/util/prng';
+import { maskTokens, packPair, padBatch, PretrainBatcher, LabelledBatcher, type SpecialIds } from '../../src/models/bert_batch';
+import { BertPretrainer, BertClassifier, BertInference, specialsOf } from '../../src/models/bert_model';
+import { unigramBaseline } from '../../src/models/bert_pipeline';
+import { saveBertCheckpoint, loadBertCheckpoint } from '../../src/io/bert_hf';
+import { WordPieceTokenizer } from '../../src/text/wordpiece';
+import { generateBertDocuments, generateSentiment } from '../../src/text/bert_data';
+
+function tinySpecials(vocabSize: number): SpecialIds {
+  return { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4, vocabSize };
+}
+
+/** A padded pretraining batch of random sentence pairs (lengths vary; the last is the shortest). */
+function tinyBatch(B: number, T: number, V: number, seed: number): Record<string, Int32Array> {
+  const s = tinySpecials(V);
+  const r = new Rng(seed);
+  const sent = (n: number): number[] => Array.from({ length: n }, () => 5 + r.int(V - 5));
+  const seqs = Array.from({ length: B }, (_, b) => packPair(sent(3 - (b % 2)), sent(b === B - 1 ? 1 : 3), T, s));
+  const enc = padBatch(seqs, T, s);
+  // mask with a high rate so the tiny batch has several targets
+  const labels = maskTokens(enc.input_ids, s, r, { select: 0.5 });
+  return { ...enc, labels, next_sentence_label: Int32Array.from({ length: B }, (_, b) => b % 2) };
+}
+
+const TINY: BertConfig = bertConfig({ vocabSize: 29, hidden: 16, layers: 2, heads: 2, intermediate: 24, maxPosition: 9, initStd: 0.2 });
+
+test('bert: one step\'s loss and gradients match the float64 reference of the whole model', async ({ ctx }) => {
+  const B = 3;
+  const T = 9;
+  const m = buildPretrainGraph(TINY, B, T, 5);
+  const params = m.g.trainable();
+  const grads = gradients(m.g, m.loss, params);
+  const ex = await Executor.compile(ctx, m.g, { outputs: [m.loss, m.mlmLoss, m.nspLoss, ...grads] });
+  const feeds = tinyBatch(B, T, TINY.vocabSize, 11);
+  for (const [k, v] of Object.entries(feeds)) ex.write(k, v);
+  const got = await ex.step({ read: [m.loss, m.mlmLoss, m.nspLoss, ...grads] });
+  const env = evaluate(m.g, [m.loss, m.mlmLoss, m.nspLoss, ...grads], feeds);
+  // error measure: max |gpu − ref| / max |ref| per parameter. The key biases' gradient is 0 in
+  // exact arithmetic (softmax ignores a shift common to a row's scores), so theirs is measured
+  // against the largest gradient of the model instead.
+  const maxAbs = (a: ArrayLike<number>): number => {
+    let m = 0;
+    for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+    return m;
+  };
+  const top = Math.max(...grads.map((gv) => maxAbs(env.get(gv)!)));
+  const rel = (a: ArrayLike<number>, b: Float64Array, name: string): number => {
+    let num = 0;
+    for (let i = 0; i < b.length; i++) num = Math.max(num, Math.abs(a[i]! - b[i]!));
+    return num / (name.endsWith('key.bias') ? top : maxAbs(b));
+  };
+  assertClose(got[0]!, env.get(m.loss)!, { atol: 0, rtol: 1e-4 }, 'loss');
+  assert(env.get(m.mlmLoss)![0]! > 0 && env.get(m.nspLoss)![0]! > 0, 'both losses are live');
+  const worst: string[] = [];
+  params.forEach((p, i) => {
+    const e = rel(got[3 + i]!, env.get(grads[i]!)!, p.name);
+    if (!(e <= 1e-4)) worst.push(`${p.name}: ${e.toExponential(2)}`);
+  });
+  assert(worst.length === 0, `gradients off by more than 1e-4 (max abs error / max |ref|): ${worst.join('; ')}`);
+  ex.destroy();
+});
+
+test('bert: padding never changes the hidden states of the real tokens', async ({ ctx }) => {
+  const cfg = bertConfig({ vocabSize: 29, hidden: 16, layers: 2, heads: 2, intermediate: 32, maxPosition: 16, initStd: 0.2 });
+  const s = tinySpecials(cfg.vocabSize);
+  const sentence = [s.cls, 7, 12, 9, 20, s.sep];
+  const L = sentence.length;
+  const build = (B: number, T: number): { g: Graph; h: ReturnType<BertEncoder['forward']>['hidden'] } => {
+    const g = new Graph();
+    const enc = new BertEncoder(g, cfg, new Rng(3));
+    return { g, h: enc.forward(BertEncoder.inputs(g, B, T), B, T).hidden };
+  };
+  // alone, no padding at all
+  const a = build(1, L);
+  const exA = await Executor.compile(ctx, a.g, { outputs: [a.h] });
+  exA.write('input_ids', sentence);
+  exA.write('token_type_ids', new Int32Array(L));
+  exA.write('kv_len', [L]);
+  const [alone] = await exA.step({ read: [a.h] });
+  // second of three in a batch padded to 16, beside a longer and a shorter sentence
+  const B = 3;
+  const T = 16;
+  const b = build(B, T);
+  const exB = await Executor.compile(ctx, b.g, { outputs: [b.h] });
+  const ids = new Int32Array(B * T).fill(s.pad);
+  const seg = new Int32Array(B * T);
+  const r = new Rng(9);
+  for (let i = 0; i < 14; i++) ids[i] = 5 + r.int(20);
+  ids.set(sentence, T);
+  seg.fill(1, T + 3, T + L);
+  ids.set([s.cls, 8, s.sep], 2 * T);
+  exB.write('input_ids', ids);
+  exB.write('token_type_ids', seg);
+  exB.write('kv_len', [14, L, 3]);
+  const segA = new Int32Array(L).fill(1, 3);
+  exA.write('token_type_ids', segA);
+  const [alone2] = await exA.step({ read: [a.h] });
+  const [batched] = await exB.step({ read: [b.h] });
+  const D = cfg.hidden;
+  const rep = compare(batched!.subarray(T * D, (T + L) * D), alone2!, { atol: 2e-5, rtol: 1e-4 });
+  assert(rep.mismatches === 0, `padded vs alone: max abs ${rep.maxAbs.toExponential(2)} at ${rep.first.join(',')}`);
+  assert(compare(alone!, alone2!, { atol: 0, rtol: 0 }).mismatches > 0, 'segments matter (the check is not vacuous)');
+  exA.destroy();
+  exB.destroy();
+});
+
+// ---- training behaviour (small configurations for the CI budget) ----------------------------------
+
+function sentimentData(): { tok: WordPieceTokenizer; s: SpecialIds; train: { ids: number[]; label: number }[]; test: { ids: number[]; label: number; text: string }[] } {
+  const data = generateSentiment({ seed: 1, train: 2000, test: 400 });
+  const tok = WordPieceTokenizer.train(data.train.map((e) => e.text).join('\n'), { vocabSize: 128 });
+  return { tok, s: specialsOf(tok), train: data.train.map((e) => ({ ids: tok.encode(e.text), label: e.label })), test: data.test.map((e) => ({ ids: tok.encode(e.text), label: e.label, text: e.text })) };
+}
+
+test('bert: a short pretraining run lifts masked-token accuracy well above the unigram baseline', async ({ ctx }) => {
+  const docs = generateBertDocuments({ seed: 2, count: 400 }).map((d) => d.sentences);
+  const tok = WordPieceTokenizer.train(docs.flat().join('\n'), { vocabSize: 160 });
+  const s = specialsOf(tok);
+  const enc = docs.map((d) => d.map((x) => tok.encode(x)));
+  const cfg = bertConfig({ vocabSize: tok.vocabSize, hidden: 32, layers: 1, heads: 2, maxPosition: 32 });
+  const steps = 200;
+  const pre = await BertPretrainer.create(ctx, cfg, { batch: 16, block: 32, lr: 1e-2, steps, seed: 1 });
+  const batcher = new PretrainBatcher(enc.slice(0, 360), s, 16, 32, 1);
+  for (let i = 0; i < steps; i++) await pre.step(batcher.next());
+  const evalBatcher = new PretrainBatcher(enc.slice(360), s, 16, 32, 99);
+  const batches = Array.from({ length: 6 }, () => evalBatcher.next());
+  const ev = await pre.evaluate(batches);
+  const uni = unigramBaseline(enc.slice(0, 360), batches, s);
+  pre.destroy();
+  assert(ev.mlmAccuracy >= uni + 0.05 && ev.mlmAccuracy >= 1.5 * uni, `masked-token accuracy ${ev.mlmAccuracy.toFixed(3)} vs unigram baseline ${uni.toFixed(3)} (${ev.masked} masked tokens)`);
+});
+
+// The issue's bar (≥ 90% held-out after fine-tuning) needs more steps than the CI budget allows
+// on a software GPU: the built-in set defeats a bag of words (a logistic regression on word
+// counts scores ~50% held-out), so the model must learn clause order and negation. The CLI run
+// measures it (README, BERT); here we check the mechanics of fine-tuning.
+test('bert: fine-tuning updates every weight (frozen encoder: only the classifier) and fits a batch', async ({ ctx }) => {
+  const { tok, s, train } = sentimentData();
+  const cfg = bertConfig({ vocabSize: tok.vocabSize, hidden: 32, layers: 1, heads: 2, maxPosition: 24 });
+  const batch = new LabelledBatcher(train, s, 16, 24, 1).next();
+  for (const freezeEncoder of [false, true]) {
+    const cls = await BertClassifier.create(ctx, cfg, 2, { batch: 16, block: 24, lr: 5e-3, steps: 40, seed: 1, freezeEncoder });
+    const before = await cls.weights();
+    let last = { loss: NaN, accuracy: 0 };
+    for (let i = 0; i < 40; i++) last = await cls.step(batch);
+    const after = await cls.weights();
+    cls.destroy();
+    const changed = Object.keys(before).filter((n) => !n.endsWith('key.bias') && before[n]!.data.some((x, j) => x !== after[n]!.data[j]));
+    const all = Object.keys(before).filter((n) => !n.endsWith('key.bias'));
+    if (freezeEncoder) assert(changed.join() === 'classifier.weight,classifier.bias', `frozen encoder: changed ${changed.join(', ')}`);
+    else {
+      assert(changed.length === all.length, `unchanged: ${all.filter((n) => !changed.includes(n)).join(', ')}`);
+      assert(last.accuracy === 1 && last.loss < 0.1, `fits one batch: loss ${last.loss}, accuracy ${last.accuracy}`);
+    }
+  }
+});
+
+test('bert: a Hugging Face checkpoint round-trips (same fill-mask probabilities after reloading)', async ({ ctx }) => {
+  const docs = generateBertDocuments({ seed: 3, count: 60 }).map((d) => d.sentences);
+  const tok = WordPieceTokenizer.train(docs.flat().join('\n'), { vocabSize: 120 });
+  const cfg = bertConfig({ vocabSize: tok.vocabSize, hidden: 16, layers: 1, heads: 2, maxPosition: 16 });
+  const pre = await BertPretrainer.create(ctx, cfg, { batch: 4, block: 16, lr: 1e-2, steps: 3, seed: 4 });
+  const batcher = new PretrainBatcher(docs.map((d) => d.map((x) => tok.encode(x))), specialsOf(tok), 4, 16, 4);
+  for (let i = 0; i < 3; i++) await pre.step(batcher.next());
+  const files = saveBertCheckpoint(await pre.weights(), cfg, tok.toVocabTxt(), { architecture: 'BertForPreTraining', padTokenId: tok.padId });
+  const a = await BertInference.create(ctx, cfg, 16, tok, pre.trainer.executor);
+  const text = 'the [MASK] of the river was wet.';
+  const before = await a.fillMask(text, 3);
+  a.destroy();
+  pre.destroy();
+  const back = loadBertCheckpoint(files);
+  const tok2 = WordPieceTokenizer.fromVocabTxt(back.vocabTxt);
+  const b = await BertInference.create(ctx, back.cfg, 16, tok2, back.params);
+  const after = await b.fillMask(text, 3);
+  b.destroy();
+  assert(before.length === 1 && before[0]!.candidates.length === 3, 'one mask, three candidates');
+  assert(JSON.stringify(after) === JSON.stringify(before), `reloaded model differs: ${JSON.stringify(before)} vs ${JSON.stringify(after)}`);
+});
