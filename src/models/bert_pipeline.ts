@@ -35,7 +35,7 @@ export interface BertRunOptions {
   evalBatches: number;
 }
 
-export const BERT_DEFAULTS: BertRunOptions = { vocab: 512, layers: 2, heads: 4, embd: 64, block: 32, batch: 32, steps: 300, finetuneSteps: 150, seed: 1, lr: 2e-3, finetuneLr: 1e-3, dropout: 0, freezeEncoder: false, evalBatches: 8 };
+export const BERT_DEFAULTS: BertRunOptions = { vocab: 512, layers: 2, heads: 4, embd: 64, block: 32, batch: 32, steps: 300, finetuneSteps: 1000, seed: 1, lr: 2e-3, finetuneLr: 2e-3, dropout: 0, freezeEncoder: false, evalBatches: 8 };
 
 export interface BertProgress {
   phase: 'pretrain' | 'finetune';
