@@ -39,6 +39,8 @@ export class Executor {
   private staging = new Map<number, GPUBuffer[]>();
   /** Steps run so far (the dropout step counter and optimizer step derive from it). */
   stepCount = 0;
+  /** Values whose tensors outlive a step: leaves, outputs and kept values. */
+  private readonly readable: Set<Value>;
 
   private constructor(
     readonly ctx: GpuContext,
@@ -49,7 +51,9 @@ export class Executor {
     private readonly owned: GPUBuffer[],
     private readonly hooks: StepHook[],
     private readonly borrowed: Set<Value> = new Set(),
-  ) {}
+  ) {
+    this.readable = new Set(plan.persistent);
+  }
 
   static async compile(ctx: GpuContext, graph: Graph, opts: CompileOptions): Promise<Executor> {
     const keep = [...opts.outputs, ...(opts.keep ?? [])];
@@ -136,10 +140,7 @@ export class Executor {
     return t;
   }
 
-  private get readable(): Set<Value> {
-    return (this.readableSet ??= new Set(this.plan.persistent));
-  }
-  private readableSet: Set<Value> | null = null;
+
 
   /** Write an input (or a parameter) by name from the host (queue-ordered before the next step). */
   write(name: string, data: HostArray | ArrayLike<number>): void {
