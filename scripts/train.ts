@@ -22,14 +22,17 @@ if (parsed.kind === 'error') {
 const args = parsed.args;
 const files: Record<string, string> = {};
 for (const name of args.files) files[name] = readFileSync(String(args.options[name]), 'utf8');
-// --resume DIR (gpt): the checkpoint folder's files travel to the page as base64, named resume/<file>
+// --resume DIR (gpt, bert): the checkpoint folder's files travel to the page as base64, named
+// resume/<file>. For bert, DIR may be the run folder: its pretrained/ sub-folder is read.
 if (typeof args.options.resume === 'string') {
-  const dir = args.options.resume;
+  let dir = args.options.resume;
+  if (args.model === 'bert' && existsSync(path.join(dir, 'pretrained', 'config.json'))) dir = path.join(dir, 'pretrained');
   if (!existsSync(path.join(dir, 'config.json'))) {
-    console.error(`train: --resume ${dir}: no config.json there`);
+    console.error(`train: --resume ${args.options.resume}: no config.json there`);
     process.exit(2);
   }
-  for (const f of ['model.safetensors', 'optimizer.safetensors', 'config.json', 'tokenizer.json']) if (existsSync(path.join(dir, f))) files[`resume/${f}`] = readFileSync(path.join(dir, f)).toString('base64');
+  const names = ['model.safetensors', 'optimizer.safetensors', 'config.json', 'tokenizer.json', 'vocab.txt', 'tokenizer_config.json'];
+  for (const f of names) if (existsSync(path.join(dir, f))) files[`resume/${f}`] = readFileSync(path.join(dir, f)).toString('base64');
 }
 const job: TrainJob = { model: args.model, seed: args.seed, steps: args.steps, options: args.options, files };
 

@@ -25,7 +25,7 @@ for (const f of files) {
         test(name, { skip: `no WebGPU adapter and SHADERGRAD_NO_GPU=1 (${probe.error})` }, () => {});
         continue;
       }
-      test(name, { timeout: 300_000 }, async () => {
+      test(name, { timeout: 600_000 }, async () => {
         if (!probe.ok) throw new Error(`no WebGPU: ${probe.error}\n(set SHADERGRAD_NO_GPU=1 to report GPU tests as skipped on a machine without one)`);
         log.errors.length = 0;
         const r = await page.evaluate(([file, n]) => window.__sg.run(file, n), [f.file, name] as const);

@@ -32,13 +32,18 @@ function fromBase64(s: string): Uint8Array {
   return out;
 }
 
+/** `--resume DIR`'s files, which the CLI sends as base64 under `resume/<file>` (undefined when none). */
+export function resumeFiles(files: Readonly<Record<string, string>>): Record<string, Uint8Array> | undefined {
+  const names = Object.keys(files).filter((k) => k.startsWith('resume/'));
+  return names.length ? Object.fromEntries(names.map((k) => [k.slice('resume/'.length), fromBase64(files[k]!)])) : undefined;
+}
+
 export async function gptJob(ctx: GpuContext, job: GptJobInput, progress: (p: GptJobProgress) => void) {
   const opt = job.options;
   const num = (k: string, d: number): number => (typeof opt[k] === 'number' ? (opt[k] as number) : d);
   const stories = job.files['corpus'] === undefined ? generateStories({ seed: 1, targetChars: BUILTIN_CHARS }) : null;
   const text = job.files['corpus'] ?? stories!.text;
-  const resumeNames = Object.keys(job.files).filter((k) => k.startsWith('resume/'));
-  const resume = resumeNames.length ? Object.fromEntries(resumeNames.map((k) => [k.slice(7), fromBase64(job.files[k]!)])) : undefined;
+  const resume = resumeFiles(job.files);
   let val = NaN;
   const run = await trainGpt(ctx, {
     text,

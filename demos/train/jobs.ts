@@ -6,7 +6,7 @@ import type { CheckpointFiles } from '../../src/io/checkpoint';
 import { runPerceptron, Perceptron, classify, GATE_TARGETS, type Gate, type PerceptronUpdate } from '../../src/models/perceptron';
 import { trainXor } from '../../src/models/mlp';
 import { word2vecJob } from './word2vec_job';
-import { gptJob } from '../gpt/job';
+import { gptJob, resumeFiles } from '../gpt/job';
 import { runBert, BERT_DEFAULTS } from '../../src/models/bert_pipeline';
 
 export type FlagValue = string | number | boolean;
@@ -37,6 +37,7 @@ export type Job = (ctx: GpuContext, job: TrainJob, progress: (p: Progress) => vo
 
 const num = (v: FlagValue | undefined, d: number): number => (typeof v === 'number' ? v : d);
 
+
 export const JOBS: Record<string, Job> = {
   /** A mini GPT on the built-in stories or --corpus FILE (demos/gpt/job.ts); loss = val loss. */
   gpt: async (ctx, job, progress) => (await gptJob(ctx, job, progress)) as unknown as JobResult,
@@ -49,12 +50,14 @@ export const JOBS: Record<string, Job> = {
     const total = job.steps + ft;
     const r = await runBert(
       ctx,
-      { ...d, seed: job.seed, steps: job.steps, finetuneSteps: ft, vocab: num(o.vocab, d.vocab), layers: num(o.layers, d.layers), heads: num(o.heads, d.heads), embd: num(o.embd, d.embd), block: num(o.block, d.block), batch: num(o.batch, d.batch), lr: num(o.lr, d.lr), finetuneLr: num(o['finetune-lr'], d.finetuneLr), dropout: num(o.dropout, d.dropout), freezeEncoder: o['freeze-encoder'] === true, corpus: job.files.corpus, labels: job.files.labels },
+      { ...d, seed: job.seed, steps: job.steps, finetuneSteps: ft, vocab: num(o.vocab, d.vocab), layers: num(o.layers, d.layers), heads: num(o.heads, d.heads), embd: num(o.embd, d.embd), block: num(o.block, d.block), batch: num(o.batch, d.batch), lr: num(o.lr, d.lr), finetuneLr: num(o['finetune-lr'], d.finetuneLr), dropout: num(o.dropout, d.dropout), freezeEncoder: o['freeze-encoder'] === true, corpus: job.files.corpus, labels: job.files.labels, resume: resumeFiles(job.files), taskText: o['task-text'] !== 'off' },
       (p) => progress({ step: p.phase === 'pretrain' ? p.step : job.steps + p.step, total, info: { [p.phase]: p.step, ...p.info } }),
     );
     const files: Record<string, Uint8Array> = {};
     for (const [k, v] of Object.entries(r.pretrained)) files[`pretrained/${k}`] = v;
     for (const [k, v] of Object.entries(r.classifier)) files[`classifier/${k}`] = v;
+    // the classifier's answers on the held-out split, to compare with other implementations
+    files['heldout.tsv'] = new TextEncoder().encode(`label\tp_positive\ttext\n${r.heldOut.map((e) => `${e.label}\t${e.positive}\t${e.text}`).join('\n')}\n`);
     return { metrics: { ...r.metrics, loss: r.metrics.mlm_loss, accuracy: r.metrics.finetune_accuracy }, checkpoint: files as unknown as CheckpointFiles };
   },
   /** steps = most updates; stops after an epoch with no error. loss = error rate of the last epoch. */

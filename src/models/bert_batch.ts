@@ -114,9 +114,26 @@ export function padBatch(seqs: { ids: number[]; segments: number[] }[], T: numbe
  * 0.5 the pair is (sentence, next sentence), else (sentence, a random sentence of another
  * document). Pairs and masks are drawn anew each epoch.
  */
+/** A batcher's position, JSON-safe (saved in checkpoints so a resumed run draws the same batches). */
+export interface BatcherState {
+  [key: string]: number;
+  epoch: number;
+  cursor: number;
+  counter: number;
+}
+
+function checkState(st: BatcherState, n: number, what: string): void {
+  const ok = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (!ok(st.epoch) || !ok(st.cursor) || !ok(st.counter) || st.cursor > n) {
+    throw new Error(`bert: cannot resume the ${what} batches from ${JSON.stringify(st)} (cursor must be an integer in 0..${n}; the checkpoint is from other data)`);
+  }
+}
+
 export class PretrainBatcher {
   epoch = 0;
   cursor = 0;
+  /** Pairs cut (longest-first) to fit the block so far: reported, never silent. */
+  truncated = 0;
   private order: number[] = [];
   private rng: Rng;
   private readonly starts: [number, number][] = [];
@@ -135,6 +152,20 @@ export class PretrainBatcher {
       const j = this.rng.int(i + 1);
       [this.order[i], this.order[j]] = [this.order[j]!, this.order[i]!];
     }
+  }
+
+  /** Where the batcher is (epoch, position in the epoch's order, generator counter): saved with checkpoints. */
+  state(): BatcherState {
+    return { epoch: this.epoch, cursor: this.cursor, counter: this.rng.counter };
+  }
+
+  /** Continue from `state()` of a batcher built over the same documents with the same seed. */
+  restore(st: BatcherState): void {
+    checkState(st, this.starts.length, 'pretraining');
+    this.epoch = st.epoch;
+    this.shuffle();
+    this.cursor = st.cursor;
+    this.rng.counter = st.counter;
   }
 
   next(): PretrainBatch {
@@ -156,7 +187,9 @@ export class PretrainBatcher {
         second = other[this.rng.int(other.length)]!;
         nsp[b] = 1;
       }
-      seqs.push(packPair(doc[si]!, second, this.T, this.special));
+      const seq = packPair(doc[si]!, second, this.T, this.special);
+      if (seq.ids.length < doc[si]!.length + second.length + 3) this.truncated++;
+      seqs.push(seq);
     }
     const enc = padBatch(seqs, this.T, this.special);
     const labels = maskTokens(enc.input_ids, this.special, this.rng, this.mask);
@@ -191,6 +224,17 @@ export class LabelledBatcher {
       [this.order[i], this.order[j]] = [this.order[j]!, this.order[i]!];
     }
   }
+  state(): BatcherState {
+    return { epoch: this.epoch, cursor: this.cursor, counter: 0 };
+  }
+
+  restore(st: BatcherState): void {
+    checkState(st, this.examples.length, 'labelled');
+    this.epoch = st.epoch;
+    this.shuffle();
+    this.cursor = st.cursor;
+  }
+
   next(): LabelledBatch {
     const picked: { ids: readonly number[]; label: number }[] = [];
     for (let b = 0; b < this.B; b++) {

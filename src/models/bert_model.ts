@@ -7,6 +7,7 @@ import type { Value } from '../graph/graph';
 import { Executor } from '../graph/executor';
 import { Trainer } from '../optim/trainer';
 import { warmupCosine } from '../optim/schedule';
+import { parseCheckpoint, type JsonObject, type TrainingProgress } from '../io/checkpoint';
 import type { WordPieceTokenizer } from '../text/wordpiece';
 import { buildClassifierGraph, buildPretrainGraph, paramCount, type BertConfig, type ClassifierGraph, type PretrainGraph } from './bert';
 import { argmax, maskedAccuracy, packPair, padBatch, softmaxRow, type LabelledBatch, type PretrainBatch, type SpecialIds } from './bert_batch';
@@ -114,6 +115,17 @@ export class BertPretrainer {
   /** The model's parameters by name (no optimizer state). */
   weights(): Promise<Params> {
     return readParams(this.trainer.executor, this.names);
+  }
+
+  /** AdamW state as `optimizer.safetensors` (our names and layouts) and the progress to save beside it. */
+  async optimizerState(progress: JsonObject = {}): Promise<{ optimizer: Uint8Array; progress: TrainingProgress }> {
+    const files = await this.trainer.save(progress);
+    return { optimizer: files['optimizer.safetensors'], progress: parseCheckpoint(files).progress };
+  }
+
+  /** Continue from weights (our layouts), `optimizerState()`'s file and progress: the run goes on exactly. */
+  restore(params: Params, optimizer: Uint8Array, progress: TrainingProgress): TrainingProgress {
+    return this.trainer.restore(params, optimizer, progress);
   }
 
   destroy(): void {

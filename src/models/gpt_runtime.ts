@@ -253,15 +253,7 @@ export class GptModel {
       }
       return { ...progress, step: this.trainer.step };
     }
-    // rebuild our own checkpoint triple so the Trainer restores weights, AdamW state and step
-    const slots: Record<string, Record<string, { shape: number[]; data: Float32Array }>> = {};
-    const scalars: Record<string, number> = {};
-    for (const [name, t] of loadSafetensors(files['optimizer.safetensors']).tensors) {
-      const dot = name.lastIndexOf('.');
-      if (dot < 0) scalars[name] = Number(t.data[0]);
-      else (slots[name.slice(0, dot)] ??= {})[name.slice(dot + 1)] = { shape: t.shape, data: t.data as Float32Array };
-    }
-    return this.trainer.load(buildCheckpoint({ params, optimizer: { name: 'adamw', slots, scalars }, config: {}, progress }));
+    return this.trainer.restore(params, files['optimizer.safetensors'], progress);
   }
 
   destroy(): void {

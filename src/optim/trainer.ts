@@ -10,6 +10,7 @@ import { gradients } from '../graph/autograd';
 import { Executor } from '../graph/executor';
 import { StepScalars } from '../ops/optimizer';
 import { buildCheckpoint, parseCheckpoint, type CheckpointFiles, type JsonObject, type TrainingProgress } from '../io/checkpoint';
+import { loadSafetensors } from '../io/safetensors';
 import { constantLr, type Schedule } from './schedule';
 
 export interface OptimizerSpec {
@@ -130,6 +131,25 @@ export class Trainer {
     const ex = ck.progress.executorSteps;
     this.executor.stepCount = typeof ex === 'number' ? ex : this.step;
     return ck.progress;
+  }
+
+  /**
+   * Restore from parameters by name (e.g. read from a Hugging Face model file and brought back to
+   * our layouts) and an `optimizer.safetensors` as `save` writes it; returns `progress` with the
+   * restored step. Weights, optimizer state and step then continue exactly.
+   */
+  restore(params: Readonly<Record<string, { shape: readonly number[]; data: Float32Array }>>, optimizerFile: Uint8Array, progress: TrainingProgress): TrainingProgress {
+    const slots: Record<string, Record<string, { shape: number[]; data: Float32Array }>> = {};
+    const scalars: Record<string, number> = {};
+    for (const [name, t] of loadSafetensors(optimizerFile).tensors) {
+      const dot = name.lastIndexOf('.');
+      if (dot < 0) scalars[name] = Number(t.data[0]);
+      else if (t.data instanceof Float32Array) (slots[name.slice(0, dot)] ??= {})[name.slice(dot + 1)] = { shape: [...t.shape], data: t.data };
+      else throw new Error(`optimizer.safetensors: "${name}" is ${t.dtype}, expected F32`);
+    }
+    const own: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [n, t] of Object.entries(params)) own[n] = { shape: [...t.shape], data: t.data };
+    return this.load(buildCheckpoint({ params: own, optimizer: { name: this.spec.kind, slots, scalars }, config: {}, progress }));
   }
 
   destroy(): void {

@@ -2,7 +2,7 @@
 // reference of the whole model (MLM + NSP, padding included), padding invariance, and the
 // model's training behaviour (tests further down, kept small for the CI budget).
 import { test } from '../harness/gpu';
-import { assert, assertClose, compare } from '../harness/assert';
+import { assert, assertClose, assertRejects, compare } from '../harness/assert';
 import { gradients } from '../../src/graph/autograd';
 import { evaluate } from '../../src/graph/reference';
 import { Executor } from '../../src/graph/executor';
@@ -11,7 +11,7 @@ import { Graph } from '../../src/graph/graph';
 import { Rng } from '../../src/util/prng';
 import { maskTokens, packPair, padBatch, PretrainBatcher, LabelledBatcher, type SpecialIds } from '../../src/models/bert_batch';
 import { BertPretrainer, BertClassifier, BertInference, specialsOf } from '../../src/models/bert_model';
-import { unigramBaseline } from '../../src/models/bert_pipeline';
+import { unigramBaseline, runBert, BERT_DEFAULTS, type BertRunOptions } from '../../src/models/bert_pipeline';
 import { saveBertCheckpoint, loadBertCheckpoint } from '../../src/io/bert_hf';
 import { WordPieceTokenizer } from '../../src/text/wordpiece';
 import { generateBertDocuments, generateSentiment } from '../../src/text/bert_data';
@@ -140,11 +140,43 @@ test('bert: a short pretraining run lifts masked-token accuracy well above the u
   assert(ev.mlmAccuracy >= uni + 0.05 && ev.mlmAccuracy >= 1.5 * uni, `masked-token accuracy ${ev.mlmAccuracy.toFixed(3)} vs unigram baseline ${uni.toFixed(3)} (${ev.masked} masked tokens)`);
 });
 
-// The issue's bar (≥ 90% held-out after fine-tuning) needs more steps than the CI budget allows
-// on a software GPU: the built-in set defeats a bag of words (a logistic regression on word
-// counts scores ~50% held-out), so the model must learn clause order and negation, which takes
-// ~450 steps of batch 32 (the CLI reaches 98% after 1000; README, BERT). Here we check the
-// mechanics of fine-tuning.
+// Fine-tuning reaches the issue's bar (≥ 90% held-out) on the built-in sentiment set, which
+// defeats a bag of words (logistic regression on word counts: ~50% held-out): the model has to
+// learn clause order and negation. Trained from the seed here (pretraining is tested above); this
+// size and learning rate left the plateau within 150–250 steps for 6 of 6 seeds in a float64
+// replica, and reached 97.5% here.
+test('bert: fine-tuning reaches ≥ 90% held-out on the sentiment set, on negated and contrasting reviews too', async ({ ctx }) => {
+  const data = generateSentiment({ seed: 1, train: 2000, test: 400 });
+  const tok = WordPieceTokenizer.train(data.train.map((e) => e.text).join('\n'), { vocabSize: 256 });
+  const s = specialsOf(tok);
+  const enc = (e: { text: string; label: number }): { ids: number[]; label: number } => ({ ids: tok.encode(e.text), label: e.label });
+  const train = data.train.map(enc);
+  const held = data.test.map(enc);
+  const block = 20;
+  const longest = Math.max(...[...train, ...held].map((e) => e.ids.length));
+  assert(longest + 2 <= block, `every review fits the block (longest ${longest} pieces + [CLS] [SEP] vs ${block}): nothing is cut`);
+  const cfg = bertConfig({ vocabSize: tok.vocabSize, hidden: 64, layers: 2, heads: 4, maxPosition: block });
+  const steps = 300;
+  const cls = await BertClassifier.create(ctx, cfg, 2, { batch: 32, block, lr: 1e-3, steps, seed: 1 });
+  const batcher = new LabelledBatcher(train, s, 32, block, 1);
+  for (let i = 0; i < steps; i++) await cls.step(batcher.next());
+  const probs = await cls.predict(held.map((e) => e.ids), s);
+  cls.destroy();
+  const right = probs.map((p, i) => (p[1]! > p[0]! ? 1 : 0) === held[i]!.label);
+  const acc = (keep: (text: string) => boolean): { acc: number; n: number } => {
+    const idx = data.test.map((e, i) => (keep(e.text) ? i : -1)).filter((i) => i >= 0);
+    return { acc: idx.filter((i) => right[i]).length / idx.length, n: idx.length };
+  };
+  const lastClause = (t: string): string => t.split(/, but |, | and /).at(-1)!;
+  const all = acc(() => true);
+  const negated = acc((t) => /\b(not|never)\b/.test(lastClause(t)));
+  const contrast = acc((t) => t.includes(', but ') || t.startsWith('although '));
+  const report = `held-out ${all.acc.toFixed(3)} (n ${all.n}); last clause negated ${negated.acc.toFixed(3)} (n ${negated.n}); but/although ${contrast.acc.toFixed(3)} (n ${contrast.n})`;
+  assert(all.acc >= 0.9, report);
+  assert(negated.n >= 50 && negated.acc >= 0.85 && contrast.n >= 100 && contrast.acc >= 0.85, report);
+});
+
+// The mechanics of fine-tuning: every weight moves (or only the classifier, frozen encoder).
 test('bert: fine-tuning updates every weight (frozen encoder: only the classifier) and fits a batch', async ({ ctx }) => {
   const { tok, s, train } = sentimentData();
   const cfg = bertConfig({ vocabSize: tok.vocabSize, hidden: 32, layers: 1, heads: 2, maxPosition: 24 });
@@ -186,4 +218,19 @@ test('bert: a Hugging Face checkpoint round-trips (same fill-mask probabilities 
   b.destroy();
   assert(before.length === 1 && before[0]!.candidates.length === 3, 'one mask, three candidates');
   assert(JSON.stringify(after) === JSON.stringify(before), `reloaded model differs: ${JSON.stringify(before)} vs ${JSON.stringify(after)}`);
+});
+
+test('bert: a run resumed from its pretrained/ files continues exactly (weights, AdamW state, batches, dropout)', async ({ ctx }) => {
+  const o: BertRunOptions = { ...BERT_DEFAULTS, vocab: 128, layers: 1, heads: 2, embd: 16, block: 16, batch: 4, steps: 6, finetuneSteps: 0, dropout: 0.1, evalBatches: 1, seed: 3 };
+  const whole = await runBert(ctx, o);
+  const half = await runBert(ctx, { ...o, stopAfter: 3 });
+  const resumed = await runBert(ctx, { ...o, resume: half.pretrained });
+  const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+  for (const f of ['model.safetensors', 'optimizer.safetensors'] as const) assert(same(whole.pretrained[f], resumed.pretrained[f]), `${f}: 3 + 3 resumed steps differ from 6 straight ones`);
+  assert(!same(whole.pretrained['model.safetensors'], half.pretrained['model.safetensors']), 'the halves differ (the check is not vacuous)');
+  assert(resumed.metrics.mlm_loss === whole.metrics.mlm_loss, `held-out MLM loss ${resumed.metrics.mlm_loss} vs ${whole.metrics.mlm_loss}`);
+  await assertRejects('resume backwards', () => runBert(ctx, { ...o, steps: 2, resume: half.pretrained }), /at pretraining step 3; --steps 2 would go back/);
+  await assertRejects('resume on other data', () => runBert(ctx, { ...o, seed: 4, resume: half.pretrained }), /pretrained on other documents/);
+  const { ['optimizer.safetensors']: _, ...noOptimizer } = half.pretrained;
+  await assertRejects('resume without optimizer state', () => runBert(ctx, { ...o, resume: noOptimizer }), /no optimizer\.safetensors/);
 });

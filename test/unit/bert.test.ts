@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IGNORE, bertConfig, buildClassifierGraph, buildPretrainGraph } from '../../src/models/bert';
-import { maskTokens, packPair, padBatch, PretrainBatcher, type SpecialIds } from '../../src/models/bert_batch';
+import { LabelledBatcher, maskTokens, packPair, padBatch, PretrainBatcher, type SpecialIds } from '../../src/models/bert_batch';
 import { gradients } from '../../src/graph/autograd';
 import { evaluate } from '../../src/graph/reference';
 import { Rng } from '../../src/util/prng';
@@ -82,6 +82,25 @@ test('pretraining batches: half the pairs are random, masks differ between epoch
   const masks = new Set(Array.from({ length: 10 }, () => one.next().labels.join(',')));
   assert.equal(one.epoch, 9);
   assert.ok(masks.size >= 5, `masks drawn anew each epoch: ${masks.size} distinct of 10`);
+});
+
+test('batchers resume from their saved state: the same batches follow, across epoch ends', () => {
+  const r = new Rng(2);
+  const docs = Array.from({ length: 9 }, () => Array.from({ length: 3 }, () => Array.from({ length: 2 + r.int(9) }, () => 5 + r.int(45))));
+  const a = new PretrainBatcher(docs, S, 5, 12, 7);
+  for (let i = 0; i < 4; i++) a.next(); // 20 pairs of 18: into the second epoch
+  const st = JSON.parse(JSON.stringify(a.state())) as ReturnType<PretrainBatcher['state']>;
+  const b = new PretrainBatcher(docs, S, 5, 12, 7);
+  b.restore(st);
+  for (let i = 0; i < 6; i++) assert.deepEqual(b.next(), a.next(), `pretraining batch ${i} after restoring`);
+  assert.ok(a.truncated > 0, 'some pairs were longer than the block, and were counted');
+  assert.throws(() => b.restore({ epoch: 0, cursor: 99, counter: 0 }), /cannot resume the pretraining batches .*cursor must be an integer in 0\.\.18/);
+  const examples = Array.from({ length: 7 }, (_, i) => ({ ids: [5 + i, 6 + i], label: i % 2 }));
+  const la = new LabelledBatcher(examples, S, 3, 6, 1);
+  for (let i = 0; i < 3; i++) la.next();
+  const lb = new LabelledBatcher(examples, S, 3, 6, 1);
+  lb.restore(la.state());
+  for (let i = 0; i < 5; i++) assert.deepEqual(lb.next(), la.next(), `labelled batch ${i} after restoring`);
 });
 
 test('the whole model\'s gradients match central finite differences in float64', () => {
