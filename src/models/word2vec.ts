@@ -8,11 +8,12 @@
 // instead applies each pair's update at once, racing between threads (Hogwild), so a later pair
 // sees an earlier pair's update and runs are not reproducible. Here the same seed gives
 // bit-identical vectors; the cost is that a word occurring many times in one batch gets the sum
-// of updates computed from stale values, which is why CBOW (up to 2·window inputs per example)
-// uses smaller batches by default.
+// of updates computed from stale values. The worst case, the pairs of one skip-gram center all
+// updating that center's output row, is run in order (a "chain", shaders/word2vec.wgsl); the rest
+// is kept small by the default batch of 1024 examples (measured against gensim in the README).
 import type { GpuContext } from '../gpu/device';
 import { Recorder } from '../gpu/recorder';
-import { tensorFrom, writeTensor, type Tensor } from '../gpu/tensor';
+import { tensorFrom, type Tensor } from '../gpu/tensor';
 import { W2vBuffers, w2vStep } from '../ops/word2vec';
 import { Rng } from '../util/prng';
 import { ShapeError } from '../util/errors';
@@ -33,7 +34,7 @@ export interface Word2VecOptions {
   /** Starting learning rate (default 0.025 skip-gram, 0.05 CBOW, as word2vec.c). */
   alpha?: number;
   seed?: number;
-  /** Examples per GPU step (default 4096 skip-gram pairs, 1024 CBOW windows). */
+  /** Examples per GPU step: skip-gram pairs or CBOW windows (default 1024). */
   batch?: number;
 }
 
@@ -51,7 +52,7 @@ export function resolveOptions(o: Word2VecOptions = {}): ResolvedOptions {
     sample: o.sample ?? 1e-3,
     alpha: o.alpha ?? (mode === 'cbow' ? 0.05 : 0.025),
     seed: o.seed ?? 1,
-    batch: o.batch ?? (mode === 'cbow' ? 1024 : 4096),
+    batch: o.batch ?? 1024,
   };
   const pos = (k: keyof ResolvedOptions, min: number): void => {
     const v = r[k] as number;
@@ -83,11 +84,14 @@ export interface Word2VecProgress {
   batches: number;
 }
 
-/** syn0/syn1 init as word2vec.c: syn0 uniform in [−0.5/D, 0.5/D), syn1 (syn1neg) zero. */
+/**
+ * syn0 uniform in [−1/D, 1/D) as gensim 4 (word2vec.c and gensim 3 use ±0.5/D: on a small corpus
+ * that starts slower and ends measurably farther from gensim, see the README), syn1 (syn1neg) zero.
+ */
 export function initTables(V: number, D: number, seed: number): { syn0: Float32Array; syn1: Float32Array } {
   const rng = new Rng(seed, 0x5eed);
   const syn0 = new Float32Array(V * D);
-  for (let i = 0; i < syn0.length; i++) syn0[i] = (rng.next() - 0.5) / D;
+  for (let i = 0; i < syn0.length; i++) syn0[i] = (2 * rng.next() - 1) / D;
   return { syn0, syn1: new Float32Array(V * D) };
 }
 
@@ -117,9 +121,7 @@ export class Word2Vec {
 
   /** One GPU step on a batch; when `readLoss`, waits for it and returns its mean loss per example. */
   async step(b: W2vBatch, readLoss: boolean): Promise<number | null> {
-    writeTensor(this.bufs.inIds, b.inIds);
-    writeTensor(this.bufs.outIds, b.outIds);
-    writeTensor(this.bufs.lr, b.lr);
+    this.bufs.write(b.inIds, b.outIds, b.lr);
     const rec = new Recorder(this.ctx, { label: 'word2vec' });
     await w2vStep(rec, this.syn0, this.syn1, this.bufs);
     rec.submit();

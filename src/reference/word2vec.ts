@@ -1,6 +1,9 @@
 // Float64 reference of one word2vec minibatch step with negative sampling (shaders/word2vec.wgsl).
 // Every example's gradient is computed from the parameters as they were before the batch, then
-// all are added (colliding rows summed): "Hogwild-free" minibatch SGD.
+// all are added (colliding rows summed): "Hogwild-free" minibatch SGD, with one exception:
+//   chains — consecutive examples with the same valid positive id (skip-gram: the pairs of one
+//   center word) are taken in order, each reading the positive's row as updated by the earlier
+//   ones (word2vec.c's order); their negatives and inputs are still read from before the batch.
 //   h      = mean of syn0[in] over the example's valid input ids   (skip-gram: one id)
 //   f_j    = h · syn1[out_j],  label_j = 1 for j = 0 (the positive), 0 for the negatives
 //   g_j    = (label_j − σ(f_j)) · lr                                  (word2vec.c's g, no exp table)
@@ -27,7 +30,11 @@ export function sgnsGrads(syn0: ArrayLike<number>, syn1: ArrayLike<number>, D: n
   const loss = new Float64Array(E);
   const h = new Float64Array(D);
   const e1 = new Float64Array(D);
+  // the chain's positive row: syn1[w] plus the updates of the chain's earlier examples
+  const pos = new Float64Array(D);
   for (let e = 0; e < E; e++) {
+    const w = b.outIds[e * O]!;
+    if (!(e > 0 && w >= 0 && b.outIds[(e - 1) * O] === w)) for (let d = 0; d < D; d++) pos[d] = w >= 0 ? syn1[w * D + d]! : 0;
     h.fill(0);
     e1.fill(0);
     let cnt = 0;
@@ -42,16 +49,19 @@ export function sgnsGrads(syn0: ArrayLike<number>, syn1: ArrayLike<number>, D: n
     for (let j = 0; j < O; j++) {
       const o = b.outIds[e * O + j]!;
       if (o < 0) continue;
+      // the positive's row comes from the chain's running copy
+      const [row, at] = j === 0 ? [pos, 0] : [syn1, o * D];
       let f = 0;
-      for (let d = 0; d < D; d++) f += h[d]! * syn1[o * D + d]!;
+      for (let d = 0; d < D; d++) f += h[d]! * row[at + d]!;
       const label = j === 0 ? 1 : 0;
       const g = (label - 1 / (1 + Math.exp(-f))) * b.lr[e]!;
       loss[e] += softplus(j === 0 ? -f : f);
       for (let d = 0; d < D; d++) {
         dOut[(e * O + j) * D + d] = g * h[d]!;
-        e1[d] += g * syn1[o * D + d]!;
+        e1[d] += g * row[at + d]!;
       }
     }
+    for (let d = 0; d < D; d++) pos[d] += dOut[e * O * D + d]!;
     for (let s = 0; s < S; s++) if (b.inIds[e * S + s]! >= 0) dIn.set(e1, (e * S + s) * D);
   }
   return { dIn, dOut, loss };

@@ -5,6 +5,7 @@
 //   • dynamic window: per center word, b = rand % window and the reach is window − b ∈ [1, window];
 //   • skip-gram: one example per (center, context) pair: input = the context word (syn0), output =
 //     the center word (syn1neg) as the positive plus `negative` draws from the unigram^0.75 table;
+//     a center's pairs are consecutive, which the kernel relies on to run them in order (a chain);
 //   • CBOW: one example per center word: input = the mean of its context words, output as above;
 //   • a negative equal to the positive is skipped (id −1), as word2vec.c's `if (target == word)`;
 //   • learning rate per example alpha · max(1 − wordsRead / (epochs · words + 1), 1e-4).

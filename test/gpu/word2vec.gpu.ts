@@ -1,10 +1,11 @@
 // word2vec on the GPU: one minibatch step (gradient kernel + deterministic scatter-add) against
-// the float64 reference on odd sizes with colliding ids, bit-identical repeats, and a short
+// the float64 reference on odd sizes with colliding ids (with V = 7, many consecutive examples
+// share their positive and form chains), bit-identical repeats, and a short
 // training run on a small built-in corpus that must pass an analogy bar.
 import { test } from '../harness/gpu';
 import { assert, assertClose, assertIdentical } from '../harness/assert';
 import { Recorder } from '../../src/gpu/recorder';
-import { tensorFrom, writeTensor } from '../../src/gpu/tensor';
+import { tensorFrom } from '../../src/gpu/tensor';
 import { W2vBuffers, w2vStep } from '../../src/ops/word2vec';
 import { sgnsStep } from '../../src/reference/word2vec';
 import { Rng, randomArray } from '../../src/util/prng';
@@ -23,9 +24,7 @@ async function stepOnce(ctx: Parameters<Parameters<typeof test>[1]>[0]['ctx'], V
   const b = new W2vBuffers(ctx, E, S, O, V, D);
   const t0 = tensorFrom(ctx, syn0, [V, D]);
   const t1 = tensorFrom(ctx, syn1, [V, D]);
-  writeTensor(b.inIds, inIds);
-  writeTensor(b.outIds, outIds);
-  writeTensor(b.lr, lr);
+  b.write(inIds, outIds, lr);
   const rec = new Recorder(ctx, { label: 'test' });
   await w2vStep(rec, t0, t1, b);
   rec.submit();
@@ -59,7 +58,7 @@ test('word2vec step is bit-identical when repeated', async ({ ctx }) => {
 for (const mode of ['skipgram', 'cbow'] as const) {
   test(`word2vec ${mode} on a small built-in corpus: analogy accuracy ≥ 0.75, same seed bit-identical`, async ({ ctx }) => {
     const src = builtinCorpus({ tokens: 60_000, seed: 1 });
-    // small corpus, so more and larger steps than the defaults (float64 simulation: 0.86 / 0.855)
+    // small corpus, so more and larger steps than the defaults (float64 simulation: 0.898 / 0.894)
     const opts = mode === 'skipgram' ? { mode, dim: 32, epochs: 5, seed: 1, batch: 1024, alpha: 0.05 } : { mode, dim: 32, epochs: 5, seed: 1, batch: 256, alpha: 0.1 };
     const runs = [];
     for (let r = 0; r < 2; r++) {

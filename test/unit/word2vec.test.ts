@@ -1,11 +1,13 @@
 // word2vec pieces on the CPU: tokenizer, vocabulary, subsampling, unigram table, batches,
-// the float64 step against finite differences, evaluation, and the text format.
+// the float64 step against finite differences and its chains against one-at-a-time steps,
+// evaluation, and the text format.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tokenizeLine, WordCounter, Vocab, keepProbability, unigramTable, countWords, stringSource, CorpusError } from '../../src/text/words';
 import { BatchBuilder } from '../../src/text/w2v_batches';
 import { builtinCorpus, builtinQuestions, builtinSimilarity, FAMILIES } from '../../src/text/w2v_corpus';
-import { sgnsGrads } from '../../src/reference/word2vec';
+import { sgnsGrads, sgnsStep } from '../../src/reference/word2vec';
+import { chainStarts } from '../../src/ops/word2vec';
 import { WordVectors, analogyAccuracy, spearman, similarityCorrelation, UnknownWordError } from '../../src/eval/similarity';
 import { readWord2vecText, writeWord2vecText, Word2vecFormatError } from '../../src/io/word2vec_format';
 import { randomArray } from '../../src/util/prng';
@@ -98,6 +100,36 @@ test('the float64 step is the gradient of the SGNS loss (central differences)', 
       assert.ok(Math.abs(-g - sum[i]!) < 1e-6, `${name}[${i}]: step ${sum[i]} vs −dL ${-g}`);
     }
   }
+});
+
+test('a chain (consecutive examples with one positive) is word2vec.c\'s one-at-a-time order', () => {
+  // skip-gram pairs of center 0 (inputs 1, 2, 3), then one of center 10: no other id repeats, so
+  // the only thing order changes is the positive's row, which the chain reads as updated
+  const V = 14;
+  const D = 6;
+  const b = { examples: 4, slots: 1, outs: 3, inIds: [1, 2, 3, 11], outIds: [0, 4, 5, 0, 6, 7, 0, 8, 9, 10, 12, 13], lr: [0.5, 0.4, 0.3, 0.5] };
+  const init = (seed: number): Float64Array => Float64Array.from(randomArray(V * D, seed, -1, 1));
+  const [a0, a1, s0, s1] = [init(1), init(2), init(1), init(2)];
+  sgnsStep(a0, a1, D, b);
+  for (let e = 0; e < b.examples; e++) {
+    const one = { examples: 1, slots: 1, outs: 3, inIds: b.inIds.slice(e, e + 1), outIds: b.outIds.slice(3 * e, 3 * e + 3), lr: b.lr.slice(e, e + 1) };
+    sgnsStep(s0, s1, D, one);
+  }
+  for (const [x, y, name] of [[a0, s0, 'syn0'], [a1, s1, 'syn1']] as const) {
+    x.forEach((v, i) => assert.ok(Math.abs(v - y[i]!) < 1e-12, `${name}[${i}]: chain ${v} vs one at a time ${y[i]}`));
+  }
+  // another example in between ends the chain: pair (1, 0) no longer updates what (2, 0) reads
+  const [c0, c1] = [init(1), init(2)];
+  sgnsStep(c0, c1, D, { ...b, outIds: [0, 4, 5, 10, 12, 13, 0, 6, 7, 0, 8, 9], inIds: [1, 11, 2, 3] });
+  assert.ok(c1.some((v, i) => Math.abs(v - s1[i]!) > 1e-6), 'a broken chain should not match the one-at-a-time order');
+});
+
+test('chain starts: runs of one valid positive, longest first; −1 and out-of-vocabulary ids never chain', () => {
+  // O = 2: positives 3 3 | 5 | −1 | −1 | 5 5 5 | 9 | 9 (V = 6, so 9 is invalid)
+  const starts = new Int32Array(10);
+  const n = chainStarts([3, 0, 3, 1, 5, 2, -1, 0, -1, 0, 5, 1, 5, 1, 5, 0, 9, 0, 9, 0], 10, 2, 6, starts);
+  assert.equal(n, 7);
+  assert.deepEqual(Array.from(starts.subarray(0, n)), [5, 0, 2, 3, 4, 8, 9]);
 });
 
 test('nearest neighbours, analogies, accuracy with skipped questions, Spearman', () => {

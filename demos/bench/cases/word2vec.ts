@@ -1,11 +1,11 @@
 // word2vec_skipgram / word2vec_cbow: one minibatch step at word2vec's default knobs (D=100,
 // 5 negatives; CBOW with 10 context slots) on a fixed seeded batch over V=400 words (the built-in
-// corpus's vocabulary size, so ids collide often): skip-gram 4096 pairs, CBOW 1024 windows.
+// corpus's vocabulary size, so ids collide often): skip-gram 1024 pairs, CBOW 256 windows.
 // Ours: the gradient kernel + two deterministic scatter-adds. Peer: the same update in TF.js ops
 // (gather, mean, dot, sigmoid, unsortedSegmentSum into the tables). Words/s = examples per second
 // / examples per word (skip-gram ≈ window + 1 = 6 pairs per kept word, CBOW 1).
 import type { BenchCase } from '../case';
-import { tensorFrom, writeTensor } from '../../../src/gpu/tensor';
+import { tensorFrom } from '../../../src/gpu/tensor';
 import { W2vBuffers, w2vStep } from '../../../src/ops/word2vec';
 import { initTables } from '../../../src/models/word2vec';
 import { Rng } from '../../../src/util/prng';
@@ -37,9 +37,7 @@ function row(mode: 'skipgram' | 'cbow', E: number): BenchCase {
       const t0 = tensorFrom(ctx, syn0, [V, D]);
       const t1 = tensorFrom(ctx, syn0, [V, D]);
       const bufs = new W2vBuffers(ctx, E, S, O, V, D);
-      writeTensor(bufs.inIds, b.inIds);
-      writeTensor(bufs.outIds, b.outIds);
-      writeTensor(bufs.lr, b.lr);
+      bufs.write(b.inIds, b.outIds, b.lr);
       return {
         async record(rec) {
           await w2vStep(rec, t0, t1, bufs);
