@@ -9,7 +9,7 @@ import { ROOT, startBrowserEnv, openPage, type BrowserEnv } from '../scripts/lib
 
 const SKIP = new Set(['bench']);
 /** Query strings that keep a page's initial run short on a software GPU. */
-const QUERY: Record<string, string> = { perceptron: '?fast=1&mlpSteps=150' };
+const QUERY: Record<string, string> = { perceptron: '?fast=1&mlpSteps=150', bert: '?auto=1&steps=10&ftSteps=10' };
 
 const demos = readdirSync(path.join(ROOT, 'demos'), { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(path.join(ROOT, 'demos', d.name, 'index.html')))

@@ -3,6 +3,8 @@
 // sentences, attention heat maps and Hugging Face checkpoint downloads. On load it only starts
 // the GPU and trains the WordPiece vocabulary, then sets `document.body.dataset.ready = '1'`;
 // training starts on a click, or at once with ?auto=1 (&steps=N&ftSteps=N for short runs).
+// With ?cli=1 it only starts the GPU and serves `window.__bert` (demos/bert/cli.ts) to
+// scripts/bert.ts: fill-mask, classify and similarity on a saved checkpoint folder.
 import { createContext, type GpuContext } from '../../src/gpu/device';
 import { downloadCheckpoint } from '../../src/io/checkpoint';
 import { WordPieceTokenizer } from '../../src/text/wordpiece';
@@ -10,9 +12,12 @@ import { documentsToText, generateBertDocuments, generateSentiment } from '../..
 import { bertConfig, type BertConfig } from '../../src/models/bert';
 import { PretrainBatcher, LabelledBatcher, type SpecialIds } from '../../src/models/bert_batch';
 import { BertPretrainer, BertClassifier, BertInference, specialsOf, cosine } from '../../src/models/bert_model';
-import { unigramBaseline } from '../../src/models/bert_pipeline';
+import { taskDocuments, unigramBaseline, withTaskDocuments } from '../../src/models/bert_pipeline';
 import { saveBertCheckpoint, type BertCheckpointFiles } from '../../src/io/bert_hf';
 import { Plot, COLORS, nextFrame } from '../common/plot';
+import { installBertCli } from './cli';
+import { openBertFolder } from '../../src/models/bert_use';
+import type { BertParams } from '../../src/io/bert_hf';
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -23,12 +28,18 @@ interface State {
   ctx: GpuContext;
   tok: WordPieceTokenizer;
   s: SpecialIds;
+  /** The built-in documents as text, and encoded with `tok` (re-encoded when a folder is loaded). */
+  docs: string[][];
   trainDocs: number[][][];
   evalDocs: number[][][];
   sentiment: ReturnType<typeof generateSentiment>;
   cfg?: BertConfig;
   pre?: BertPretrainer;
   inf?: BertInference;
+  /** Whether `inf` has a trained masked-LM head (a loaded classifier/ folder has none). */
+  hasMlm?: boolean;
+  /** Weights of a loaded folder: fine-tuning starts from them when nothing was pretrained here. */
+  loaded?: BertParams;
   cls?: BertClassifier;
   preFiles?: BertCheckpointFiles;
   clsFiles?: BertCheckpointFiles;
@@ -45,7 +56,8 @@ window.__demo = results;
 function setBusy(busy: boolean): void {
   for (const b of document.querySelectorAll('button')) (b as HTMLButtonElement).disabled = busy;
   if (!busy) {
-    for (const id of ['fill', 'ctx', 'attend', 'finetune', 'dl-pre']) $<HTMLButtonElement>(id).disabled = !st.inf;
+    for (const id of ['ctx', 'attend', 'finetune']) $<HTMLButtonElement>(id).disabled = !st.inf;
+    for (const id of ['fill', 'dl-pre']) $<HTMLButtonElement>(id).disabled = !st.inf || !st.hasMlm;
     for (const id of ['classify', 'dl-cls']) $<HTMLButtonElement>(id).disabled = !st.cls;
   }
 }
@@ -63,7 +75,7 @@ async function pretrain(): Promise<void> {
   st.inf?.destroy();
   st.pre?.destroy();
   st.cls?.destroy();
-  st.inf = st.cls = undefined;
+  st.inf = st.cls = st.loaded = undefined;
   const steps = Number(params.get('steps') ?? num('steps'));
   const block = num('block');
   const batch = num('batch');
@@ -71,7 +83,9 @@ async function pretrain(): Promise<void> {
   st.cfg = cfg;
   const pre = await BertPretrainer.create(st.ctx, cfg, { batch, block, lr: num('lr'), steps, seed: 1 });
   st.pre = pre;
-  const batcher = new PretrainBatcher(st.trainDocs, st.s, batch, block, 1);
+  // task-adaptive pretraining, as the CLI by default: the reviews' training texts join the documents
+  const task = $<HTMLInputElement>('task-text').checked ? taskDocuments(st.sentiment.train).map((d) => d.map((x) => st.tok.encode(x))) : [];
+  const batcher = new PretrainBatcher(withTaskDocuments(st.trainDocs, task), st.s, batch, block, 1);
   const xs: number[] = [];
   const mlm: number[] = [];
   const nsp: number[] = [];
@@ -105,6 +119,7 @@ async function pretrain(): Promise<void> {
   Object.assign(results, { mlmAccuracy: ev.mlmAccuracy, unigram: uni, nspAccuracy: ev.nspAccuracy });
   $('pretrain-summary').innerHTML = `Held-out documents: MLM loss ${ev.mlmLoss.toFixed(3)}, masked-token accuracy <b>${(100 * ev.mlmAccuracy).toFixed(1)}%</b> ` + `(unigram baseline ${(100 * uni).toFixed(1)}%), NSP accuracy ${(100 * ev.nspAccuracy).toFixed(1)}% over ${ev.masked} masked tokens; ${pre.params.toLocaleString()} parameters.`;
   st.inf = await BertInference.create(st.ctx, cfg, block, st.tok, pre.trainer.executor);
+  st.hasMlm = true;
   st.preFiles = saveBertCheckpoint(await pre.weights(), cfg, st.tok.toVocabTxt(), { architecture: 'BertForPreTraining', padTokenId: st.s.pad });
   fillAttentionSelects(cfg);
 }
@@ -183,7 +198,7 @@ async function finetune(): Promise<void> {
   const steps = Number(params.get('ftSteps') ?? num('ft-steps'));
   const block = num('block');
   const batch = num('batch');
-  const cls = await BertClassifier.create(st.ctx, st.cfg!, 2, { batch, block, lr: num('ft-lr'), steps, seed: 1, freezeEncoder: $<HTMLInputElement>('ft-freeze').checked }, await st.pre!.weights());
+  const cls = await BertClassifier.create(st.ctx, st.cfg!, 2, { batch, block, lr: num('ft-lr'), steps, seed: 1, freezeEncoder: $<HTMLInputElement>('ft-freeze').checked }, st.pre ? await st.pre.weights() : st.loaded);
   st.cls = cls;
   const examples = st.sentiment.train.map((e) => ({ ids: st.tok.encode(e.text), label: e.label }));
   const batcher = new LabelledBatcher(examples, st.s, batch, block, 1);
@@ -217,6 +232,38 @@ async function classify(): Promise<void> {
   $('cls-out').innerHTML = `<p>negative ${p![0]!.toFixed(3)} · positive ${p![1]!.toFixed(3)} → <b>${p![1]! > 0.5 ? 'positive' : 'negative'}</b></p>`;
 }
 
+// ---- 6. loading a folder written by the CLI or downloaded here ----------------------------------
+
+async function load(list: FileList): Promise<void> {
+  const files: Record<string, Uint8Array> = {};
+  for (const f of list) files[f.name] = new Uint8Array(await f.arrayBuffer());
+  const f = openBertFolder(files);
+  st.inf?.destroy();
+  st.pre?.destroy();
+  st.cls?.destroy();
+  st.pre = st.inf = st.cls = undefined;
+  // the folder's vocabulary becomes the page's: the built-in data is re-encoded with it
+  st.tok = f.tok;
+  st.s = specialsOf(f.tok);
+  const enc = st.docs.map((d) => d.map((x) => f.tok.encode(x)));
+  st.trainDocs = enc.slice(0, st.trainDocs.length);
+  st.evalDocs = enc.slice(st.trainDocs.length);
+  st.cfg = f.cfg;
+  st.loaded = f.params;
+  st.hasMlm = Boolean(f.params['cls.predictions.bias']);
+  st.inf = await BertInference.create(st.ctx, f.cfg, f.cfg.maxPosition, f.tok, f.params);
+  $<HTMLInputElement>('block').value = String(f.cfg.maxPosition);
+  fillAttentionSelects(f.cfg);
+  const kind = f.labels ? `BertForSequenceClassification (${f.labels.join(', ')})` : 'BertForPreTraining';
+  st.preFiles = st.hasMlm ? (files as BertCheckpointFiles) : undefined;
+  st.clsFiles = undefined;
+  if (f.labels) {
+    st.cls = await BertClassifier.create(st.ctx, f.cfg, f.labels.length, { batch: num('batch'), block: f.cfg.maxPosition, lr: 1e-3, steps: 1, seed: 1 }, f.params);
+    st.clsFiles = files as BertCheckpointFiles;
+  }
+  $('load-info').textContent = `loaded ${kind}: ${f.cfg.layers} layers, ${f.cfg.heads} heads, hidden ${f.cfg.hidden}, ${f.cfg.maxPosition} positions, vocabulary ${f.tok.vocabSize}${st.hasMlm ? '' : ' (no masked-LM head: fill-mask is off)'}.`;
+}
+
 // ---- wiring --------------------------------------------------------------------------------------
 
 function action(id: string, fn: () => Promise<void>): () => Promise<void> {
@@ -246,16 +293,32 @@ const runs = {
 };
 $('dl-pre').addEventListener('click', () => st.preFiles && downloadCheckpoint(st.preFiles, 'bert-pretrained-'));
 $('dl-cls').addEventListener('click', () => st.clsFiles && downloadCheckpoint(st.clsFiles, 'bert-classifier-'));
+$<HTMLInputElement>('load').addEventListener('change', (e) => {
+  const list = (e.target as HTMLInputElement).files;
+  if (!list?.length) return;
+  setBusy(true);
+  load(list)
+    .catch((err: Error) => {
+      $('load-info').textContent = `not loaded: ${err.message}`;
+      console.warn(err);
+    })
+    .finally(() => setBusy(false));
+});
 
 async function start(): Promise<void> {
   const ctx = await createContext();
   $('adapter').textContent = ctx.adapter.name;
+  if (params.has('cli')) {
+    installBertCli(() => Promise.resolve(ctx));
+    $('status').textContent = 'serving scripts/bert.ts (window.__bert)';
+    return;
+  }
   const docs = generateBertDocuments({ seed: 1 }).map((d) => d.sentences);
   const sentiment = generateSentiment({ seed: 1 });
   const tok = WordPieceTokenizer.train(`${documentsToText(docs.map((sentences) => ({ topic: '', sentences })))}\n${sentiment.train.map((e) => e.text).join('\n')}`, { vocabSize: 512 });
   const enc = docs.map((d) => d.map((x) => tok.encode(x)));
   const nEval = Math.round(docs.length / 10);
-  st = { ctx, tok, s: specialsOf(tok), trainDocs: enc.slice(0, -nEval), evalDocs: enc.slice(-nEval), sentiment };
+  st = { ctx, tok, s: specialsOf(tok), docs, trainDocs: enc.slice(0, -nEval), evalDocs: enc.slice(-nEval), sentiment };
   $('status').textContent = `WordPiece vocabulary of ${tok.vocabSize} tokens; ${docs.length} documents, ${sentiment.train.length} + ${sentiment.test.length} labelled reviews.`;
   setBusy(false);
   if (params.has('auto')) {

@@ -24,6 +24,9 @@ held-out sentences, as our engine computed it in Chromium).
      decoder.bias cls.predictions.bias); every tensor of the file must be used. Then fill-mask:
      the top-5 tokens for each --mask-text, then the same from BertForMaskedLM.from_pretrained(
      pretrained/) (unexpected: the pooler and NSP head only) in transformers' fill-mask pipeline.
+  4. Our engine's fill-mask. `npm run bert -- fill-mask RUN_DIR --json` (run here, in Chromium on
+     WebGPU) on the same texts must give the same top-k tokens at every [MASK], with probabilities
+     within 1e-4 of the model above (float32). --no-engine skips this (no Chromium at hand).
 
 Tokenizers: the mirror follows ours, which makes every \p{P} and \p{S} character a word;
 BertTokenizer splits off \p{P} and ASCII symbols only, so a text with a non-ASCII symbol (€, ©)
@@ -44,6 +47,7 @@ import json
 import math
 import os
 import re
+import subprocess
 import sys
 import unicodedata
 
@@ -509,12 +513,38 @@ def check_pipeline(pdir, hf_tok, texts, k, ours, report):
         fail("fill-mask pipeline scores differ")
 
 
+def check_engine_fill_mask(run_dir, texts, k, ours, report):
+    """`npm run bert -- fill-mask` (our WebGPU engine) gives the top-k just computed here."""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    cmd = ["npm", "run", "--silent", "bert", "--", "fill-mask", os.path.abspath(run_dir), "--top-k", str(k), "--json", *texts]
+    r = subprocess.run(cmd, cwd=repo, capture_output=True, text=True)
+    if r.returncode != 0:
+        fail(f"npm run bert -- fill-mask failed ({r.returncode}):\n{r.stderr}")
+    engine = {(t["text"], m["position"]): m["candidates"] for t in json.loads(r.stdout) for m in t["masks"]}
+    worst = 0.0
+    for want in ours:
+        got = engine.get((want["text"], want["position"]))
+        if got is None:
+            fail(f"our engine reports no [MASK] at position {want['position']} of {want['text']!r}")
+        if [c["token_str"] for c in got] != [t for t, _ in want["top"]]:
+            fail(f"fill-mask {want['text']!r} @{want['position']}: engine {[c['token_str'] for c in got]} != here {[t for t, _ in want['top']]}")
+        worst = max(worst, max(abs(c["score"] - s) for c, (_, s) in zip(got, want["top"])))
+    if len(engine) != len(ours):
+        fail(f"our engine found {len(engine)} masks, here {len(ours)}")
+    print(f"  our engine (`npm run bert -- fill-mask`, WebGPU): the same top-{k} tokens at all {len(ours)} masks, "
+          f"max |probability difference| {worst:.1e}")
+    report["engine_fill_mask_max_diff"] = worst
+    if worst > TOL:
+        fail("our engine's fill-mask probabilities differ")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("run_dir")
     ap.add_argument("--mask-text", nargs="+", default=MASK_TEXTS, help="sentences with [MASK] for the fill-mask check")
     ap.add_argument("--top", type=int, default=5)
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--no-engine", action="store_true", help="skip running our engine's fill-mask (npm run bert)")
     a = ap.parse_args()
     torch.manual_seed(0)
     cdir, pdir = os.path.join(a.run_dir, "classifier"), os.path.join(a.run_dir, "pretrained")
@@ -588,6 +618,8 @@ def main():
     check_classifier(a.run_dir, cls_model, wp, hf_tok, T, report)
     print(f"fill-mask, pretrained/ (top {a.top}):")
     top = fill_mask(pre_model, wp, hf_tok, a.mask_text, T, a.top, report)
+    if not a.no_engine:
+        check_engine_fill_mask(a.run_dir, a.mask_text, a.top, top, report)
     if hf_tok is not None:
         check_pipeline(pdir, hf_tok, [t for t in a.mask_text if t.count("[MASK]") == 1], a.top, [o for o in top if o["text"].count("[MASK]") == 1], report)
     if a.json:

@@ -89,6 +89,18 @@ export interface BertRunResult {
   heldOut: { label: number; positive: number; text: string }[];
 }
 
+/** Task-adaptive pretraining's documents: the labelled training texts (labels unused), TASK_DOC to a document. */
+export function taskDocuments(train: readonly LabelledText[]): string[][] {
+  const docs: string[][] = [];
+  for (let i = 0; i + 1 < train.length; i += TASK_DOC) docs.push(train.slice(i, i + TASK_DOC).map((e) => e.text));
+  return docs;
+}
+
+/** The pretraining documents: the corpus's, then the (encoded) task documents TASK_REPEAT times. */
+export function withTaskDocuments<T>(docs: readonly T[], task: readonly T[]): T[] {
+  return [...docs, ...Array.from({ length: TASK_REPEAT }, () => task).flat()];
+}
+
 /** Documents (lists of sentences) from corpus text. */
 export function parseCorpus(text: string): string[][] {
   return text
@@ -124,8 +136,7 @@ export async function runBert(ctx: GpuContext, o: BertRunOptions, progress: (p: 
   // set's training texts, labels unused, join the pretraining corpus as documents of TASK_DOC
   // consecutive texts, repeated TASK_REPEAT times. From the documents alone, our encoder (and a
   // PyTorch replica) fine-tuned to ≥ 95% for only some seeds; with them, for all (README, BERT).
-  const taskDocs: string[][] = [];
-  if (o.taskText) for (let i = 0; i + 1 < sentiment.train.length; i += TASK_DOC) taskDocs.push(sentiment.train.slice(i, i + TASK_DOC).map((e) => e.text));
+  const taskDocs = o.taskText ? taskDocuments(sentiment.train) : [];
   const dataCrc = crc32(new TextEncoder().encode(`${docsText}\n${taskDocs.flat().join('\n')}`));
   const resumed = o.resume ? readResume(o.resume, dataCrc, o.steps) : null;
   const tok = resumed?.tok ?? WordPieceTokenizer.train(`${docsText}\n${sentiment.train.map((e) => e.text).join('\n')}`, { vocabSize: o.vocab });
@@ -135,7 +146,7 @@ export async function runBert(ctx: GpuContext, o: BertRunOptions, progress: (p: 
   const trainDocs = encDocs.slice(0, -nEval);
   const evalDocs = encDocs.slice(-nEval);
   const encTask = taskDocs.map((d) => d.map((x) => tok.encode(x)));
-  const pretrainDocs = [...trainDocs, ...Array.from({ length: TASK_REPEAT }, () => encTask).flat()];
+  const pretrainDocs = withTaskDocuments(trainDocs, encTask);
   const cfg = resumed ? { ...resumed.cfg, dropout: o.dropout } : bertConfig({ vocabSize: tok.vocabSize, hidden: o.embd, layers: o.layers, heads: o.heads, maxPosition: o.block, dropout: o.dropout });
   if (cfg.maxPosition < o.block) throw new Error(`bert --resume: the checkpoint has ${cfg.maxPosition} positions, fewer than --block ${o.block}`);
   const base = { batch: o.batch, block: o.block, seed: o.seed };

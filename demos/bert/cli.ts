@@ -1,0 +1,35 @@
+// `window.__bert` for scripts/bert.ts: the Node side sends a checkpoint folder's files (base64)
+// and a request; the op runs here on WebGPU (src/models/bert_use.ts) and returns plain JSON.
+import type { GpuContext } from '../../src/gpu/device';
+import { openBertFolder, fillMaskFromFolder, classifyFromFolder, similarityFromFolder } from '../../src/models/bert_use';
+import type { FillMaskOutput, ClassifyOutput, SimilarityOutput } from '../../src/models/bert_use';
+
+export type BertCliRequest =
+  | { op: 'fill-mask'; texts: string[]; topK: number }
+  | { op: 'classify'; texts: string[] }
+  | { op: 'similarity'; texts: string[]; word: string };
+
+export type BertCliResult = FillMaskOutput[] | ClassifyOutput[] | SimilarityOutput;
+
+declare global {
+  interface Window {
+    __bert: { run(files: Record<string, string>, r: BertCliRequest): Promise<BertCliResult> };
+  }
+}
+
+function fromBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+}
+
+export function installBertCli(context: () => Promise<GpuContext>): void {
+  window.__bert = {
+    async run(b64, r) {
+      const f = openBertFolder(Object.fromEntries(Object.entries(b64).map(([k, v]) => [k, fromBase64(v)])));
+      const ctx = await context();
+      if (r.op === 'fill-mask') return fillMaskFromFolder(ctx, f, r.texts, r.topK);
+      if (r.op === 'classify') return classifyFromFolder(ctx, f, r.texts);
+      return similarityFromFolder(ctx, f, r.word, r.texts);
+    },
+  };
+}

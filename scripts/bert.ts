@@ -1,0 +1,65 @@
+// npm run bert -- <fill-mask|classify|similarity> DIR [TEXT ...] [--file FILE] [--top-k K] [--word W] [--json]
+// Uses a BERT folder written by `npm run train -- bert`: loads it into headless Chromium
+// (demos/bert/?cli=1, src/models/bert_use.ts), runs the op there on WebGPU and prints the result,
+// as a table or (--json) as JSON shaped like Hugging Face's pipelines. Exit codes: 0 done,
+// 1 failed (bad text, wrong folder for the op, no WebGPU), 2 bad arguments.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startBrowserEnv, openPage } from './lib/browser';
+import { BERT_USAGE, parseBertArgs, textsOfFile } from './lib/bert_args';
+import type { BertCliRequest } from '../demos/bert/cli';
+import type { FillMaskOutput, ClassifyOutput, SimilarityOutput } from '../src/models/bert_use';
+
+const argv = process.argv.slice(2);
+if (argv.includes('--help')) {
+  console.log(BERT_USAGE);
+  process.exit(0);
+}
+const args = parseBertArgs(argv);
+if (typeof args === 'string') {
+  console.error(`bert: ${args}\n\n${BERT_USAGE}`);
+  process.exit(2);
+}
+const texts = [...args.texts, ...(args.file ? textsOfFile(readFileSync(args.file, 'utf8')) : [])];
+const files: Record<string, string> = {};
+for (const f of ['model.safetensors', 'config.json', 'vocab.txt', 'tokenizer_config.json']) {
+  const p = path.join(args.dir, f);
+  if (existsSync(p)) files[f] = readFileSync(p).toString('base64');
+}
+const req: BertCliRequest =
+  args.op === 'fill-mask' ? { op: 'fill-mask', texts, topK: args.topK } : args.op === 'classify' ? { op: 'classify', texts } : { op: 'similarity', texts, word: args.word };
+
+const env = await startBrowserEnv();
+let code = 0;
+try {
+  const { page, log } = await openPage(env.browser, `${env.url}/demos/bert/?cli=1`, process.env.SHADERGRAD_DEBUG !== undefined);
+  await page.waitForFunction(() => document.body?.dataset.ready !== undefined, null, { timeout: 120_000 });
+  const err = await page.evaluate(() => document.body.dataset.error);
+  if (err) throw new Error(`no WebGPU in the headless browser: ${err}`);
+  const r = await page.evaluate(([f, q]) => window.__bert.run(f, q), [files, req] as const);
+  if (log.errors.length) throw new Error(`the page reported errors:\n${log.errors.join('\n')}`);
+  if (args.json) console.log(JSON.stringify(r, null, 2));
+  else if (args.op === 'fill-mask') {
+    for (const t of r as FillMaskOutput[]) {
+      console.log(t.text);
+      for (const m of t.masks) {
+        console.log(`  [MASK] at position ${m.position}:`);
+        for (const c of m.candidates) console.log(`    ${c.score.toFixed(4)}  ${c.token_str.padEnd(12)}  ${c.sequence}`);
+      }
+    }
+  } else if (args.op === 'classify') {
+    for (const c of r as ClassifyOutput[]) console.log(`${c.label}\t${c.scores[c.label]!.toFixed(4)}\t${c.text}`);
+  } else {
+    const s = r as SimilarityOutput;
+    console.log(`cosine similarity of "${s.word}" in context:`);
+    s.texts.forEach((t, i) => console.log(`  [${i}] ${t}`));
+    console.log(`       ${s.texts.map((_, j) => `[${j}]`.padStart(7)).join('')}`);
+    s.cosine.forEach((row, i) => console.log(`  [${i}]  ${row.map((x) => x.toFixed(3).padStart(7)).join('')}`));
+  }
+} catch (e) {
+  console.error(`bert ${args.op} failed: ${(e as Error).message.replace(/^page\.evaluate: (Error: )?/, '')}`);
+  code = 1;
+} finally {
+  await env.close();
+}
+process.exit(code);

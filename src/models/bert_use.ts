@@ -1,0 +1,165 @@
+// Using a saved BERT folder — `pretrained/` or `classifier/` of a bert run, or any Hugging Face
+// BERT folder in our layout (model.safetensors, config.json, vocab.txt, tokenizer_config.json):
+// fill-mask, classification and contextual-vector similarity. Every input is checked before the
+// GPU is touched: a text longer than the model's positions, a fill-mask text without [MASK], or
+// a folder without the head the op needs is an error naming the op, the text and the limit.
+import type { GpuContext } from '../gpu/device';
+import { loadBertCheckpoint, type BertParams } from '../io/bert_hf';
+import { WordPieceTokenizer } from '../text/wordpiece';
+import { buildClassifierGraph, buildPretrainGraph, type BertConfig } from './bert';
+import type { Graph } from '../graph/graph';
+import { BertClassifier, BertInference, cosine, specialsOf } from './bert_model';
+
+export interface BertFolder {
+  cfg: BertConfig;
+  params: BertParams;
+  tok: WordPieceTokenizer;
+  /** Class names by index for a BertForSequenceClassification folder, else null. */
+  labels: string[] | null;
+  config: Record<string, unknown>;
+}
+
+/** Parse a folder's files (by file name) into config, parameters (our layout) and tokenizer. */
+export function openBertFolder(files: Readonly<Record<string, Uint8Array>>): BertFolder {
+  const ck = loadBertCheckpoint(files);
+  const tc = files['tokenizer_config.json'] ? (JSON.parse(new TextDecoder().decode(files['tokenizer_config.json'])) as { do_lower_case?: boolean }) : {};
+  const tok = WordPieceTokenizer.fromVocabTxt(ck.vocabTxt, { lowercase: tc.do_lower_case ?? true });
+  if (tok.vocabSize !== ck.cfg.vocabSize) throw new Error(`bert checkpoint: vocab.txt has ${tok.vocabSize} tokens, config.json says vocab_size ${ck.cfg.vocabSize}`);
+  let labels: string[] | null = null;
+  if (ck.params['classifier.weight']) {
+    const n = ck.params['classifier.weight'].shape[1]!;
+    const id2label = (ck.config['id2label'] ?? {}) as Record<string, string>;
+    labels = Array.from({ length: n }, (_, i) => id2label[String(i)] ?? `LABEL_${i}`);
+  }
+  return { cfg: ck.cfg, params: ck.params, tok, labels, config: ck.config };
+}
+
+/** Every parameter of `g` that `keep` selects must be in the folder with the graph's shape. */
+function requireParams(op: string, f: BertFolder, g: Graph, keep: (name: string) => boolean, what: string): void {
+  const missing: string[] = [];
+  for (const [name, v] of g.params) {
+    if (!keep(name)) continue;
+    const t = f.params[name];
+    if (!t) missing.push(name);
+    else if (t.data.length !== v.size) throw new Error(`bert ${op}: "${name}" has shape [${t.shape.join(', ')}] in the checkpoint, the model of config.json wants [${v.shape.join(', ')}]`);
+  }
+  if (missing.length) throw new Error(`bert ${op}: the checkpoint has no ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ''}; ${what}`);
+}
+
+/** Word pieces of each text, refusing one that does not fit [CLS] text [SEP] in the model's positions. */
+function encodeAll(op: string, f: BertFolder, texts: readonly string[]): number[][] {
+  if (!texts.length) throw new Error(`bert ${op}: no text given`);
+  const T = f.cfg.maxPosition;
+  return texts.map((text) => {
+    const ids = f.tok.encode(text);
+    if (ids.length + 2 > T) {
+      const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+      throw new Error(`bert ${op}: "${shown}" is ${ids.length} word pieces, ${ids.length + 2} with [CLS] and [SEP]; the model has ${T} positions (max_position_embeddings), so at most ${T - 2} pieces`);
+    }
+    return ids;
+  });
+}
+
+/** One candidate at one [MASK], as Hugging Face's fill-mask pipeline reports it. */
+export interface FillMaskCandidate {
+  score: number;
+  token: number;
+  token_str: string;
+  /** The text with this [MASK] filled in (other masks left as [MASK]), decoded. */
+  sequence: string;
+}
+
+export interface FillMaskOutput {
+  text: string;
+  tokens: string[];
+  /** One entry per [MASK], in order: its position in [CLS] text [SEP] and the top-k. */
+  masks: { position: number; candidates: FillMaskCandidate[] }[];
+}
+
+export async function fillMaskFromFolder(ctx: GpuContext, f: BertFolder, texts: readonly string[], topK = 5): Promise<FillMaskOutput[]> {
+  const encoded = encodeAll('fill-mask', f, texts);
+  if (!Number.isInteger(topK) || topK < 1 || topK > f.cfg.vocabSize) throw new Error(`bert fill-mask: top-k ${topK} must be an integer in [1, ${f.cfg.vocabSize}] (the vocabulary size)`);
+  encoded.forEach((ids, i) => {
+    if (!ids.includes(f.tok.maskId)) throw new Error(`bert fill-mask: "${texts[i]}" has no [MASK]`);
+  });
+  if (!f.params['cls.predictions.bias']) throw new Error('bert fill-mask: the checkpoint has no masked-LM head (cls.predictions.*); give a pretrained/ folder, not classifier/');
+  // the pooler and NSP head are in the inference graph but play no part in fill-mask
+  const uses = (n: string): boolean => !n.startsWith('cls.seq_relationship') && !n.startsWith('bert.pooler');
+  requireParams('fill-mask', f, buildPretrainGraph({ ...f.cfg, dropout: 0 }, 1, f.cfg.maxPosition).g, uses, 'a pretrained/ folder has every tensor fill-mask uses');
+  const inf = await BertInference.create(ctx, f.cfg, f.cfg.maxPosition, f.tok, f.params);
+  try {
+    const out: FillMaskOutput[] = [];
+    for (let t = 0; t < texts.length; t++) {
+      const res = await inf.fillMask(texts[t]!, topK);
+      const full = [f.tok.clsId, ...encoded[t]!, f.tok.sepId];
+      out.push({
+        text: texts[t]!,
+        tokens: full.map((id) => f.tok.idToToken(id)),
+        masks: res.map((r) => ({
+          position: r.position,
+          candidates: r.candidates.map((c) => {
+            const filled = encoded[t]!.slice();
+            filled[r.position - 1] = c.token;
+            return { score: c.score, token: c.token, token_str: c.tokenStr, sequence: f.tok.decode(filled) };
+          }),
+        })),
+      });
+    }
+    return out;
+  } finally {
+    inf.destroy();
+  }
+}
+
+export interface ClassifyOutput {
+  text: string;
+  label: string;
+  /** Probability of each class, by the folder's label names. */
+  scores: Record<string, number>;
+}
+
+export async function classifyFromFolder(ctx: GpuContext, f: BertFolder, texts: readonly string[]): Promise<ClassifyOutput[]> {
+  if (!f.labels) throw new Error('bert classify: the checkpoint has no classification head (classifier.weight); give a classifier/ folder, not pretrained/');
+  const encoded = encodeAll('classify', f, texts);
+  const batch = Math.min(32, texts.length);
+  requireParams('classify', f, buildClassifierGraph(f.cfg, f.labels.length, batch, f.cfg.maxPosition).g, () => true, 'a classifier/ folder has every tensor classification uses');
+  // a trainer that never steps (its lr is irrelevant): predict() runs a forward-only graph on its weights
+  const cls = await BertClassifier.create(ctx, f.cfg, f.labels.length, { batch, block: f.cfg.maxPosition, lr: 1e-3, steps: 1, seed: 1 }, f.params);
+  try {
+    const probs = await cls.predict(encoded, specialsOf(f.tok));
+    const labels = f.labels;
+    return probs.map((p, i) => {
+      const best = p.indexOf(Math.max(...p));
+      return { text: texts[i]!, label: labels[best]!, scores: Object.fromEntries(labels.map((l, j) => [l, p[j]!])) };
+    });
+  } finally {
+    cls.destroy();
+  }
+}
+
+export interface SimilarityOutput {
+  word: string;
+  texts: string[];
+  /** cosine[i][j]: cosine similarity of the word's contextual vectors in texts i and j. */
+  cosine: number[][];
+}
+
+/** The contextual vector of `word` in each text (mean over its pieces) and their cosine similarities. */
+export async function similarityFromFolder(ctx: GpuContext, f: BertFolder, word: string, texts: readonly string[]): Promise<SimilarityOutput> {
+  const encoded = encodeAll('similarity', f, texts);
+  const pieces = f.tok.encode(word);
+  if (!pieces.length) throw new Error(`bert similarity: "${word}" has no word pieces`);
+  encoded.forEach((ids, i) => {
+    if (!ids.some((_, k) => pieces.every((p, j) => ids[k + j] === p))) throw new Error(`bert similarity: "${word}" does not occur in "${texts[i]}"`);
+  });
+  const encoderOnly = (n: string): boolean => n.startsWith('bert.embeddings.') || n.startsWith('bert.encoder.');
+  requireParams('similarity', f, buildPretrainGraph({ ...f.cfg, dropout: 0 }, 1, f.cfg.maxPosition).g, encoderOnly, 'the encoder (bert.embeddings.*, bert.encoder.*) is needed');
+  const inf = await BertInference.create(ctx, f.cfg, f.cfg.maxPosition, f.tok, f.params);
+  try {
+    const vecs: Float32Array[] = [];
+    for (const t of texts) vecs.push(await inf.wordVector(t, word));
+    return { word, texts: [...texts], cosine: vecs.map((a) => vecs.map((b) => cosine(a, b))) };
+  } finally {
+    inf.destroy();
+  }
+}
