@@ -12,7 +12,7 @@ import { parseCheckpoint, CHECKPOINT_FILES } from '../src/io/checkpoint';
 import { loadBertCheckpoint } from '../src/io/bert_hf';
 import { WordPieceTokenizer } from '../src/text/wordpiece';
 import { IGNORE, buildPretrainGraph } from '../src/models/bert';
-import { packPair, padBatch } from '../src/models/bert_batch';
+import { packPair, padBatch, softmaxRow } from '../src/models/bert_batch';
 import { specialsOf } from '../src/models/bert_model';
 import { evaluate } from '../src/graph/reference';
 import type { ClassifyOutput, FillMaskOutput, SimilarityOutput } from '../src/models/bert_use';
@@ -86,14 +86,7 @@ function reference(dir: string, text: string): { ids: number[]; probs: (i: numbe
   const h = env.get(m.hidden)!;
   const V = ck.cfg.vocabSize;
   const D = ck.cfg.hidden;
-  const probs = (i: number): number[] => {
-    const row = Array.from(logits.slice(i * V, (i + 1) * V));
-    const mx = Math.max(...row);
-    const e = row.map((x) => Math.exp(x - mx));
-    const z = e.reduce((a, b) => a + b, 0);
-    return e.map((x) => x / z);
-  };
-  return { ids, probs, hidden: (i) => Array.from(h.slice(i * D, (i + 1) * D)), tok };
+  return { ids, probs: (i) => softmaxRow(logits, i, V), hidden: (i) => Array.from(h.slice(i * D, (i + 1) * D)), tok };
 }
 
 test('npm run bert: fill-mask, classify and similarity on a trained run match float64 and the run\'s own predictions; bad input is refused', { skip: noGpu && 'SHADERGRAD_NO_GPU=1', timeout: 900_000 }, async () => {

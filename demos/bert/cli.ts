@@ -2,6 +2,7 @@
 // and a request; the op runs here on WebGPU (src/models/bert_use.ts) and returns plain JSON.
 import type { GpuContext } from '../../src/gpu/device';
 import { openBertFolder, fillMaskFromFolder, classifyFromFolder, similarityFromFolder } from '../../src/models/bert_use';
+import { fromBase64 } from '../common/base64';
 import type { FillMaskOutput, ClassifyOutput, SimilarityOutput } from '../../src/models/bert_use';
 
 export type BertCliRequest =
@@ -15,11 +16,6 @@ declare global {
   interface Window {
     __bert: { run(files: Record<string, string>, r: BertCliRequest): Promise<BertCliResult> };
   }
-}
-
-function fromBase64(s: string): Uint8Array {
-  const bin = atob(s);
-  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
 }
 
 export function installBertCli(context: () => Promise<GpuContext>): void {

@@ -6,6 +6,7 @@
 import type { GpuContext } from '../../src/gpu/device';
 import { generateStories, splitStories } from '../../src/text/stories';
 import { trainGpt, saveRun } from '../../src/models/gpt_train';
+import { fromBase64 } from '../common/base64';
 
 type FlagValue = string | number | boolean;
 
@@ -24,13 +25,6 @@ export interface GptJobProgress {
 
 /** Size of the built-in corpus (characters). */
 export const BUILTIN_CHARS = 300_000;
-
-function fromBase64(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /** `--resume DIR`'s files, which the CLI sends as base64 under `resume/<file>` (undefined when none). */
 export function resumeFiles(files: Readonly<Record<string, string>>): Record<string, Uint8Array> | undefined {

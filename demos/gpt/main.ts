@@ -4,6 +4,7 @@
 // one head's attention weights over a prompt. `window.__gpt.generate` serves scripts/generate.ts.
 import { createContext, type GpuContext } from '../../src/index';
 import { Plot, COLORS } from '../common/plot';
+import { fromBase64 } from '../common/base64';
 import { generateStories } from '../../src/text/stories';
 import { GPT_PRESETS } from '../../src/models/gpt';
 import { trainGpt, saveRun, type GptRunResult } from '../../src/models/gpt_train';
@@ -152,11 +153,6 @@ async function generate(c: NonNullable<typeof current>, r: GenerateRequest, onTe
     },
   });
   return { text: c.tokenizer.decode(seq), tokens: seq.length - prompt.length, seconds: (performance.now() - t0) / 1000 };
-}
-
-function fromBase64(s: string): Uint8Array {
-  const bin = atob(s);
-  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
 }
 
 declare global {

@@ -37,7 +37,6 @@ export type Job = (ctx: GpuContext, job: TrainJob, progress: (p: Progress) => vo
 
 const num = (v: FlagValue | undefined, d: number): number => (typeof v === 'number' ? v : d);
 
-
 export const JOBS: Record<string, Job> = {
   /** A mini GPT on the built-in stories or --corpus FILE (demos/gpt/job.ts); loss = val loss. */
   gpt: async (ctx, job, progress) => (await gptJob(ctx, job, progress)) as unknown as JobResult,

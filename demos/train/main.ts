@@ -4,6 +4,7 @@
 import { createContext, type GpuContext } from '../../src/gpu/device';
 import { downloadCheckpoint, parseCheckpoint, readCheckpointFiles, type CheckpointFiles } from '../../src/io/checkpoint';
 import { JOBS, type Progress, type TrainJob } from './jobs';
+import { toBase64 } from '../common/base64';
 
 export interface TrainResult {
   metrics: Record<string, unknown>;
@@ -21,12 +22,6 @@ declare global {
 
 let ctxPromise: Promise<GpuContext> | null = null;
 const context = (): Promise<GpuContext> => (ctxPromise ??= createContext());
-
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
 
 async function runJob(job: TrainJob, onProgress: (p: Progress) => void): Promise<{ metrics: Record<string, unknown>; checkpoint: CheckpointFiles }> {
   const fn = JOBS[job.model];

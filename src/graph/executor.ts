@@ -140,8 +140,6 @@ export class Executor {
     return t;
   }
 
-
-
   /** Write an input (or a parameter) by name from the host (queue-ordered before the next step). */
   write(name: string, data: HostArray | ArrayLike<number>): void {
     const v = this.graph.inputs.get(name) ?? this.graph.params.get(name) ?? this.graph.constants.get(name);

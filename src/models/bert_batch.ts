@@ -108,12 +108,6 @@ export function padBatch(seqs: { ids: number[]; segments: number[] }[], T: numbe
   return { input_ids, token_type_ids, kv_len };
 }
 
-/**
- * Pretraining batches over documents (each a list of sentences of ids). An epoch visits every
- * sentence that has a successor once, in an order shuffled by (seed, epoch); with probability
- * 0.5 the pair is (sentence, next sentence), else (sentence, a random sentence of another
- * document). Pairs and masks are drawn anew each epoch.
- */
 /** A batcher's position, JSON-safe (saved in checkpoints so a resumed run draws the same batches). */
 export interface BatcherState {
   [key: string]: number;
@@ -129,6 +123,12 @@ function checkState(st: BatcherState, n: number, what: string): void {
   }
 }
 
+/**
+ * Pretraining batches over documents (each a list of sentences of ids). An epoch visits every
+ * sentence that has a successor once, in an order shuffled by (seed, epoch); with probability
+ * 0.5 the pair is (sentence, next sentence), else (sentence, a random sentence of another
+ * document). Pairs and masks are drawn anew each epoch.
+ */
 export class PretrainBatcher {
   epoch = 0;
   cursor = 0;

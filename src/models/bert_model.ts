@@ -276,8 +276,8 @@ export class BertInference {
   async wordVector(text: string, word: string): Promise<Float32Array> {
     const h = await this.hidden(text);
     const pieces = this.tok.encode(word);
-    const at = h.ids.findIndex((_, i) => pieces.every((p, j) => h.ids[i + j] === p));
-    if (at < 0 || !pieces.length) throw new Error(`bert: "${word}" does not occur in "${text}"`);
+    const at = wordAt(h.ids, pieces);
+    if (at < 0) throw new Error(`bert: "${word}" does not occur in "${text}"`);
     const v = new Float32Array(this.cfg.hidden);
     for (let j = 0; j < pieces.length; j++) h.vectors[at + j]!.forEach((x, c) => (v[c] += x / pieces.length));
     return v;
@@ -305,6 +305,12 @@ export class BertInference {
   destroy(): void {
     this.ex.destroy();
   }
+}
+
+/** Index of the first occurrence of `pieces` (a word's pieces) in `ids`; −1 if absent or empty. */
+export function wordAt(ids: readonly number[], pieces: readonly number[]): number {
+  if (!pieces.length) return -1;
+  return ids.findIndex((_, i) => pieces.every((p, j) => ids[i + j] === p));
 }
 
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {

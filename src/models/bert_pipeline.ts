@@ -12,7 +12,8 @@ import { Rng } from '../util/prng';
 import { bertConfig, IGNORE, type BertConfig } from './bert';
 import { PretrainBatcher, LabelledBatcher, type BatcherState, type PretrainBatch, type SpecialIds } from './bert_batch';
 import { BertClassifier, BertPretrainer, specialsOf } from './bert_model';
-import { loadBertCheckpoint, saveBertCheckpoint, type BertCheckpointFiles, type BertParams } from '../io/bert_hf';
+import { openBertFolder } from './bert_use';
+import { saveBertCheckpoint, type BertCheckpointFiles, type BertParams } from '../io/bert_hf';
 import { crc32, type TrainingProgress } from '../io/checkpoint';
 
 export interface BertRunOptions {
@@ -252,15 +253,12 @@ export async function runBert(ctx: GpuContext, o: BertRunOptions, progress: (p: 
 function readResume(files: Readonly<Record<string, Uint8Array>>, dataCrc: number, steps: number): { tok: WordPieceTokenizer; cfg: BertConfig; params: BertParams; optimizer: Uint8Array; progress: TrainingProgress } {
   const optimizer = files['optimizer.safetensors'];
   if (!optimizer) throw new Error('bert --resume: the folder has no optimizer.safetensors (give the pretrained/ folder of a bert run, or the run folder holding it)');
-  const ck = loadBertCheckpoint(files);
+  const ck = openBertFolder(files);
   const progress = (ck.config['shadergrad'] as { progress?: TrainingProgress } | undefined)?.progress;
   if (!progress || !Number.isSafeInteger(progress.step) || typeof progress['batcher'] !== 'object') throw new Error('bert --resume: config.json has no "shadergrad.progress" (step and batch position): not a checkpoint written by a bert run');
   if (progress['data_crc32'] !== dataCrc) throw new Error(`bert --resume: the checkpoint was pretrained on other documents (CRC-32 ${String(progress['data_crc32'])}, this corpus ${dataCrc}); resuming needs the same --corpus (and --seed for the built-in one)`);
   if (steps < progress.step) throw new Error(`bert --resume: the checkpoint is at pretraining step ${progress.step}; --steps ${steps} would go back (give --steps ≥ ${progress.step})`);
-  const tc = files['tokenizer_config.json'] ? (JSON.parse(new TextDecoder().decode(files['tokenizer_config.json'])) as { do_lower_case?: boolean }) : {};
-  const tok = WordPieceTokenizer.fromVocabTxt(ck.vocabTxt, { lowercase: tc.do_lower_case ?? true });
-  if (tok.vocabSize !== ck.cfg.vocabSize) throw new Error(`bert --resume: vocab.txt has ${tok.vocabSize} tokens, config.json says ${ck.cfg.vocabSize}`);
-  return { tok, cfg: ck.cfg, params: ck.params, optimizer, progress };
+  return { tok: ck.tok, cfg: ck.cfg, params: ck.params, optimizer, progress };
 }
 
 /** A user's labelled file: a seeded 80/20 split into train and held-out. */

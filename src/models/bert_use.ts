@@ -8,7 +8,7 @@ import { loadBertCheckpoint, type BertParams } from '../io/bert_hf';
 import { WordPieceTokenizer } from '../text/wordpiece';
 import { buildClassifierGraph, buildPretrainGraph, type BertConfig } from './bert';
 import type { Graph } from '../graph/graph';
-import { BertClassifier, BertInference, cosine, specialsOf } from './bert_model';
+import { BertClassifier, BertInference, cosine, specialsOf, wordAt } from './bert_model';
 
 export interface BertFolder {
   cfg: BertConfig;
@@ -150,7 +150,7 @@ export async function similarityFromFolder(ctx: GpuContext, f: BertFolder, word:
   const pieces = f.tok.encode(word);
   if (!pieces.length) throw new Error(`bert similarity: "${word}" has no word pieces`);
   encoded.forEach((ids, i) => {
-    if (!ids.some((_, k) => pieces.every((p, j) => ids[k + j] === p))) throw new Error(`bert similarity: "${word}" does not occur in "${texts[i]}"`);
+    if (wordAt(ids, pieces) < 0) throw new Error(`bert similarity: "${word}" does not occur in "${texts[i]}"`);
   });
   const encoderOnly = (n: string): boolean => n.startsWith('bert.embeddings.') || n.startsWith('bert.encoder.');
   requireParams('similarity', f, buildPretrainGraph({ ...f.cfg, dropout: 0 }, 1, f.cfg.maxPosition).g, encoderOnly, 'the encoder (bert.embeddings.*, bert.encoder.*) is needed');
