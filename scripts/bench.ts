@@ -1,6 +1,6 @@
 // npm run bench [-- --only matmul,softmax] [--runs 15] [--warmup 3] [--json PATH]
 // Drives demos/bench/ in headless Chromium, prints the table and optionally writes the JSON
-// array of {name, shape, ours_ms, peer, peer_ms, speedup, gflops, gbps, adapter, ...}.
+// array of {name, shape, ours_ms, peer, peer_ms, speedup, gflops, gbps, adapter, browser, ...}.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startBrowserEnv, openPage } from './lib/browser';
@@ -60,10 +60,11 @@ try {
   const state = (await page.evaluate(() => window.__bench)) as BenchState;
   if (state.error) throw new Error(state.error);
   if (log.errors.length) throw new Error(`the benchmark page reported errors:\n${log.errors.join('\n')}`);
-  console.log(`\nadapter: ${state.adapter}; peer: TensorFlow.js 4.22 webgpu; median of ${state.results[0]?.runs ?? '?'} runs\n`);
+  console.log(`\nadapter: ${state.adapter}; browser: ${env.browserDescription}; peer: TensorFlow.js 4.22 webgpu; median of ${state.results[0]?.runs ?? '?'} runs\n`);
   console.log(formatResults(state.results));
   if (args.json) {
-    writeFileSync(args.json, `${JSON.stringify(state.results, null, 2)}\n`);
+    const rows = state.results.map((r) => ({ ...r, browser: env.browserDescription }));
+    writeFileSync(args.json, `${JSON.stringify(rows, null, 2)}\n`);
     console.log(`\nwrote ${args.json}`);
   }
 } catch (e) {

@@ -2,11 +2,14 @@
 //                         [--tokens N] [--seed S] [--no-cache]
 // Loads a checkpoint folder written by `npm run train -- gpt` (model.safetensors, config.json,
 // tokenizer.json) into headless Chromium (demos/gpt/), generates there on WebGPU and prints the
-// text. temperature 0 is greedy; --beam W ≥ 1 runs beam search. Exit codes: 0 done, 1 failed,
-// 2 bad arguments.
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+// text. temperature 0 is greedy; --beam W ≥ 1 runs beam search. The folder's files and the
+// prompt are checked here before the browser starts (scripts/lib/folders.ts). Exit codes: 0
+// done, 1 failed, 2 bad arguments or bad input (one line: scripts/lib/exit.ts).
 import { startBrowserEnv, openPage } from './lib/browser';
+import { asBase64, openGptFolderAt } from './lib/folders';
+import { exitOnError, reportError, unwrap } from './lib/exit';
+import { GPT_FOLDER_FILES } from '../src/models/gpt_folder';
+import { checkEncodable } from '../src/text/tokenizer';
 
 const USAGE = 'usage: npm run generate -- DIR --prompt TEXT [--temperature T] [--top-k K] [--top-p P] [--beam W] [--tokens N] [--seed S] [--no-cache]';
 
@@ -57,17 +60,20 @@ if (typeof parsed === 'string' || process.argv.includes('--help')) {
   process.exit(msg ? 2 : 0);
 }
 const args = parsed;
-const files: Record<string, string> = {};
-for (const f of ['model.safetensors', 'config.json', 'tokenizer.json']) {
-  const p = path.join(args.dir, f);
-  if (!existsSync(p)) {
-    console.error(`generate: ${p} does not exist (a folder written by \`npm run train -- gpt\` has it)`);
-    process.exit(2);
-  }
-  files[f] = readFileSync(p).toString('base64');
+/** The folder's model files (base64), after checking them and the prompt against its tokenizer. */
+function checkedFiles(): Record<string, string> {
+  const { folder, files } = openGptFolderAt(args.dir, args.dir);
+  checkEncodable(folder.tokenizer, args.prompt, '--prompt');
+  return asBase64(Object.fromEntries(GPT_FOLDER_FILES.map((f) => [f, files[f]!])));
+}
+let files: Record<string, string> = {};
+try {
+  files = checkedFiles();
+} catch (e) {
+  exitOnError('generate', e);
 }
 
-const env = await startBrowserEnv();
+const env = await startBrowserEnv().catch((e: unknown) => exitOnError('generate', e));
 let code = 0;
 try {
   const { page, log } = await openPage(env.browser, `${env.url}/demos/gpt/?cli=1`, process.env.SHADERGRAD_DEBUG !== undefined);
@@ -75,13 +81,12 @@ try {
   const err = await page.evaluate(() => document.body.dataset.error);
   if (err) throw new Error(`no WebGPU in the headless browser: ${err}`);
   const { dir: _dir, ...req } = args;
-  const r = await page.evaluate(([f, q]) => window.__gpt.generate(f, q), [files, req] as const);
+  const r = unwrap(await page.evaluate(([f, q]) => window.__gpt.generate(f, q), [files, req] as const));
   if (log.errors.length) throw new Error(`the page reported errors:\n${log.errors.join('\n')}`);
   console.log(r.text);
   console.error(`${r.tokens} tokens in ${r.seconds.toFixed(2)} s (${(r.tokens / r.seconds).toFixed(1)} tokens/s)`);
 } catch (e) {
-  console.error(`generate failed: ${(e as Error).message}`);
-  code = 1;
+  code = reportError('generate', e);
 } finally {
   await env.close();
 }

@@ -1,12 +1,16 @@
 // npm run train -- <perceptron|mlp> [--seed S] [--steps N] [--out DIR] [model flags]
 // Trains headlessly: starts Vite and Chromium (scripts/lib/browser.ts), opens demos/train/,
 // runs the model's job there on WebGPU with a progress bar here, then writes DIR/metrics.json
-// and the checkpoint (model.safetensors, optimizer.safetensors, config.json). Exit codes:
-// 0 done, 1 training failed, 2 bad arguments (with the usage text).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// and the checkpoint (model.safetensors, optimizer.safetensors, config.json). Every input that
+// can be checked without a GPU is checked before the browser starts (scripts/lib/validate.ts).
+// Exit codes: 0 done, 1 training failed, 2 bad arguments (with the usage text) or bad input
+// (one line; the page's own InputErrors too): scripts/lib/exit.ts.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startBrowserEnv, openPage } from './lib/browser';
-import { parseTrainArgs, progressLine } from './lib/cli';
+import { baselineLine, parseTrainArgs, progressLine } from './lib/cli';
+import { prepareTrainJob } from './lib/validate';
+import { exitOnError, reportError, unwrap } from './lib/exit';
 import type { Progress, TrainJob } from '../demos/train/jobs';
 import type { TrainResult } from '../demos/train/main';
 
@@ -20,20 +24,9 @@ if (parsed.kind === 'error') {
   process.exit(2);
 }
 const args = parsed.args;
-const files: Record<string, string> = {};
-for (const name of args.files) files[name] = readFileSync(String(args.options[name]), 'utf8');
-// --resume DIR (gpt, bert): the checkpoint folder's files travel to the page as base64, named
-// resume/<file>. For bert, DIR may be the run folder: its pretrained/ sub-folder is read.
-if (typeof args.options.resume === 'string') {
-  let dir = args.options.resume;
-  if (args.model === 'bert' && existsSync(path.join(dir, 'pretrained', 'config.json'))) dir = path.join(dir, 'pretrained');
-  if (!existsSync(path.join(dir, 'config.json'))) {
-    console.error(`train: --resume ${args.options.resume}: no config.json there`);
-    process.exit(2);
-  }
-  const names = ['model.safetensors', 'optimizer.safetensors', 'config.json', 'tokenizer.json', 'vocab.txt', 'tokenizer_config.json'];
-  for (const f of names) if (existsSync(path.join(dir, f))) files[`resume/${f}`] = readFileSync(path.join(dir, f)).toString('base64');
-}
+// file flags' texts by flag name; --resume DIR's files as base64 under resume/<file> (for bert,
+// DIR may be the run folder: its pretrained/ is read)
+const files = await prepareTrainJob(args).catch((e: unknown) => exitOnError('train', e));
 const job: TrainJob = { model: args.model, seed: args.seed, steps: args.steps, options: args.options, files };
 
 const tty = process.stderr.isTTY;
@@ -51,7 +44,7 @@ function showProgress(p: Progress): void {
 
 const t0 = performance.now();
 console.error(`train ${args.model}: seed ${args.seed}, up to ${args.steps} steps, ${JSON.stringify(args.options)} → ${args.out}`);
-const env = await startBrowserEnv();
+const env = await startBrowserEnv().catch((e: unknown) => exitOnError('train', e)); // e.g. no browser: one line, exit 1
 let code = 0;
 try {
   const { page, log } = await openPage(env.browser, `${env.url}/demos/train/?cli=1`, process.env.SHADERGRAD_DEBUG !== undefined);
@@ -61,7 +54,7 @@ try {
   if (err) throw new Error(`no WebGPU in the headless browser: ${err}`);
   const models = await page.evaluate(() => window.__train.models());
   if (!models.includes(args.model)) throw new Error(`the train page has no job for "${args.model}" (it has ${models.join(', ')})`);
-  const result = (await page.evaluate((j) => window.__train.run(j), job)) as TrainResult;
+  const result: TrainResult = unwrap(await page.evaluate((j) => window.__train.run(j), job));
   if (tty) process.stderr.write('\n');
   if (log.errors.length) throw new Error(`the train page reported errors:\n${log.errors.join('\n')}`);
   mkdirSync(args.out, { recursive: true });
@@ -69,16 +62,17 @@ try {
     mkdirSync(path.dirname(path.join(args.out, name)), { recursive: true }); // a job may write sub-folders (bert: pretrained/, classifier/)
     writeFileSync(path.join(args.out, name), Buffer.from(b64, 'base64'));
   }
-  const metrics = { ...result.metrics, wallSeconds: (performance.now() - t0) / 1000, checkpoint: Object.keys(result.files) };
+  const metrics = { ...result.metrics, browser: env.browserDescription, wallSeconds: (performance.now() - t0) / 1000, checkpoint: Object.keys(result.files) };
   writeFileSync(path.join(args.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   const m = result.metrics as { steps: number; loss: number; accuracy: number; seconds: number; adapter: string };
   console.log(`${args.model}: ${m.steps} steps, loss ${m.loss.toPrecision(4)}, accuracy ${(100 * m.accuracy).toFixed(1)}%, ${m.seconds.toFixed(1)} s on ${m.adapter}`);
+  const baselines = baselineLine(result.metrics);
+  if (baselines) console.log(baselines);
   if (typeof result.metrics.sample === 'string') console.log(`sample:\n${result.metrics.sample}`);
   console.log(`wrote ${path.join(args.out, 'metrics.json')} and ${Object.keys(result.files).join(', ')}`);
 } catch (e) {
   if (tty) process.stderr.write('\n');
-  console.error(`train failed: ${(e as Error).message}`);
-  code = 1;
+  code = reportError('train', e);
 } finally {
   await env.close();
 }

@@ -6,7 +6,7 @@ export { Tensor, tensorFrom, emptyTensor, writeTensor, readTensor, type DType, t
 export { Recorder, type Cost, type DispatchArgs } from './gpu/recorder';
 export { Profiler, formatTable, type KernelRow, type KernelTiming } from './gpu/profiler';
 export { registerShader } from './gpu/shaders';
-export { ShapeError, LimitError, ShaderCompileError, GpuError } from './util/errors';
+export { ShapeError, InputError, LimitError, ShaderCompileError, GpuError } from './util/errors';
 export { Rng, hash3, uniform01 } from './util/prng';
 export { setDebugLevel, debugLevel } from './util/debug';
 

@@ -1,10 +1,12 @@
 // The CLIs end to end: `scripts/train.ts mlp` trains in headless Chromium and writes
-// metrics.json and a checkpoint that parses; a bad argument exits 2 with the usage text;
-// `scripts/bert.ts` on a tiny trained BERT run agrees with a float64 forward of its files.
+// metrics.json and a checkpoint that parses; a bad argument exits 2 with the usage text; bad
+// input (files, folders, flags that break a rule, prompts, texts) exits 2 with one line before
+// the browser starts; `scripts/bert.ts` on a tiny trained BERT run agrees with a float64
+// forward of its files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, openPage, startBrowserEnv } from '../scripts/lib/browser';
@@ -16,6 +18,7 @@ import { packPair, padBatch, softmaxRow } from '../src/models/bert_batch';
 import { specialsOf } from '../src/models/bert_model';
 import { evaluate } from '../src/graph/reference';
 import type { ClassifyOutput, FillMaskOutput, SimilarityOutput } from '../src/models/bert_use';
+import { bertFolderFiles, gptFolderFiles, writeFolder } from './harness/folders';
 
 function train(args: string[], timeout = 90_000): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/train.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout });
@@ -61,12 +64,49 @@ test('a bad argument exits 2 with the usage text and writes nothing', () => {
   assert.ok(!existsSync(out), 'no output folder');
 });
 
-// ---- npm run bert: fill-mask, classify and similarity on a run folder ----------------------------
 function script(name: string, args: string[], timeout = 300_000): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', name), ...args], { cwd: ROOT, encoding: 'utf8', timeout });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+// ---- bad input: refused before the browser starts, one line, exit 2 -------------------------------
+test('bad input to train, generate and bert: one line naming it, exit 2, no stack, nothing written', () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'shadergrad-bad-'));
+  const gpt = writeFolder(gptFolderFiles());
+  const broken = writeFolder({ ...gptFolderFiles(), 'model.safetensors': gptFolderFiles()['model.safetensors']!.slice(0, 300) });
+  const bert = writeFolder(bertFolderFiles(), 'pretrained');
+  try {
+    const put = (name: string, content: string | Uint8Array): string => (writeFileSync(path.join(tmp, name), content), path.join(tmp, name));
+    const binary = put('random.bin', Uint8Array.from({ length: 3000 }, (_, i) => (i * 2654435761) >>> 24));
+    const short = put('short.txt', 'hello world\n');
+    const labels = put('labels.tsv', '1\tgood\n0\tbad\nyes\tfine\n');
+    const out = path.join(tmp, 'never');
+    const cases: [string, string[], RegExp][] = [
+      ['train.ts', ['gpt', '--embd', '66', '--heads', '4', '--out', out], /^train: gpt: embd 66 is not divisible by heads 4$/],
+      ['train.ts', ['gpt', '--corpus', binary, '--out', out], /^train: --corpus .*random\.bin: a binary file, not text \(a NUL byte at offset \d+\)$/],
+      ['train.ts', ['gpt', '--corpus', short, '--out', out], /^train: --corpus .*short\.txt: gpt: the text is 12 characters; .* give a text of at least \d+ characters or a smaller --block$/],
+      ['train.ts', ['gpt', '--out', labels], /^train: --out .*labels\.tsv: a file is there, not a folder$/],
+      ['train.ts', ['bert', '--labels', labels, '--out', out], /^train: --labels .*labels\.tsv:3: label "yes" is not 0 or 1$/],
+      ['generate.ts', [broken, '--prompt', 'the'], /^generate: .*: model\.safetensors: safetensors: /],
+      ['generate.ts', [gpt, '--prompt', 'The cat!'], /^generate: --prompt has 2 characters the tokenizer's vocabulary lacks .*"T" \(U\+0054\) at 0, "!" \(U\+0021\) at 7$/],
+      ['bert.ts', ['fill-mask', bert, 'no mask here'], /^bert fill-mask: "no mask here" has no \[MASK\]/],
+      ['bert.ts', ['classify', path.join(bert, 'pretrained'), 'a good film'], /^bert classify: the checkpoint has no classification head/],
+    ];
+    for (const [name, args, re] of cases) {
+      const r = script(name, args, 60_000);
+      const what = `${name} ${args.join(' ')}`;
+      assert.equal(r.status, 2, `${what}: exit ${r.status}\n${r.stderr}`);
+      assert.match(r.stderr.trim(), re, what);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `${what}: one line\n${r.stderr}`);
+      assert.ok(!r.stderr.includes('    at '), `${what}: no stack trace`);
+    }
+    assert.ok(!existsSync(out), 'no output folder');
+  } finally {
+    for (const d of [tmp, gpt, broken, bert]) rmSync(d, { recursive: true, force: true });
+  }
+});
+
+// ---- npm run bert: fill-mask, classify and similarity on a run folder ----------------------------
 function folder(dir: string): Record<string, Uint8Array> {
   return Object.fromEntries(['model.safetensors', 'config.json', 'vocab.txt', 'tokenizer_config.json'].map((f) => [f, new Uint8Array(readFileSync(path.join(dir, f)))]));
 }
@@ -147,7 +187,7 @@ test('npm run bert: fill-mask, classify and similarity on a trained run match fl
     assert.ok(Math.abs(sim.cosine[0]![1]! - cos) <= 1e-4, `cosine ${sim.cosine[0]![1]} vs float64 ${cos}`);
     assert.ok(Math.abs(sim.cosine[0]![0]! - 1) <= 1e-5 && Math.abs(sim.cosine[1]![0]! - sim.cosine[0]![1]!) <= 1e-7);
 
-    // bad input: named errors, exit 1 (bad text / wrong folder) or 2 (bad arguments)
+    // bad input (a text, the wrong folder for the op): named in one line, exit 2, before the browser starts
     const refusals: [string[], RegExp][] = [
       [['fill-mask', out, 'no mask here'], /bert fill-mask: "no mask here" has no \[MASK\]/],
       [['fill-mask', out, `${'word '.repeat(40)}[MASK]`], /bert fill-mask: ".*" is \d+ word pieces, \d+ with \[CLS\] and \[SEP\]; the model has 32 positions/],
@@ -157,8 +197,9 @@ test('npm run bert: fill-mask, classify and similarity on a trained run match fl
     ];
     for (const [args, re] of refusals) {
       const r = script('bert.ts', args);
-      assert.equal(r.status, 1, `${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
+      assert.equal(r.status, 2, `${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
       assert.match(r.stderr, re);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
     const usage = script('bert.ts', ['fill-mask', out]);
     assert.equal(usage.status, 2);

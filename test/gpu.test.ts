@@ -15,7 +15,7 @@ const probe = await page.evaluate(() => window.__sg.probe());
 const noGpu = process.env.SHADERGRAD_NO_GPU === '1';
 const filter = (process.env.SHADERGRAD_GPU_FILES ?? '').split(',').filter(Boolean);
 const files = (await page.evaluate(() => window.__sg.list())).filter((f) => !filter.length || filter.some((w) => f.file.includes(w)));
-if (probe.ok) console.log(`# GPU tests on adapter: ${probe.adapter}`);
+if (probe.ok) console.log(`# GPU tests on adapter: ${probe.adapter}; browser: ${env.browserDescription}`);
 if (log.errors.length) throw new Error(`the GPU test page reported errors while loading:\n${log.errors.join('\n')}`);
 
 for (const f of files) {

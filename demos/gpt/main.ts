@@ -5,12 +5,14 @@
 import { createContext, type GpuContext } from '../../src/index';
 import { Plot, COLORS } from '../common/plot';
 import { fromBase64 } from '../common/base64';
+import { settle, type Settled } from '../common/settle';
 import { generateStories } from '../../src/text/stories';
 import { GPT_PRESETS } from '../../src/models/gpt';
 import { trainGpt, saveRun, type GptRunResult } from '../../src/models/gpt_train';
-import { GptModel, readGptConfigFile } from '../../src/models/gpt_runtime';
-import { configFromGpt2 } from '../../src/io/gpt2_hf';
-import { tokenizerFromJSON, type Tokenizer } from '../../src/text/tokenizer';
+import { GptModel } from '../../src/models/gpt_runtime';
+import { openGptFolder } from '../../src/models/gpt_folder';
+import { checkEncodable, type Tokenizer } from '../../src/text/tokenizer';
+import { decodeUtf8Text } from '../../src/util/utf8';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const val = (id: string): number => Number($<HTMLInputElement>(id).value);
@@ -115,12 +117,9 @@ async function train(resume?: Record<string, Uint8Array>): Promise<void> {
 
 /** A model for inference from checkpoint files (model.safetensors, config.json, tokenizer.json). */
 async function modelFromFiles(ctx: GpuContext, files: Record<string, Uint8Array>): Promise<{ model: GptModel; tokenizer: Tokenizer; dataCounter: number }> {
-  if (!files['tokenizer.json']) throw new Error('the checkpoint has no tokenizer.json');
-  const cfg = readGptConfigFile(files);
-  const config = configFromGpt2(cfg);
+  const { config, tokenizer } = openGptFolder(files); // every file checked before the GPU is touched
   const model = await GptModel.create(ctx, config, { batch: 1, lr: 1e-3, warmup: 0, decaySteps: 1, seed: 1 });
   const prog = model.load(files);
-  const tokenizer = tokenizerFromJSON(JSON.parse(new TextDecoder().decode(files['tokenizer.json'])));
   return { model, tokenizer, dataCounter: typeof prog['dataCounter'] === 'number' ? prog['dataCounter'] : 0 };
 }
 
@@ -136,6 +135,7 @@ interface GenerateRequest {
 }
 
 async function generate(c: NonNullable<typeof current>, r: GenerateRequest, onText?: (s: string) => void): Promise<{ text: string; tokens: number; seconds: number }> {
+  checkEncodable(c.tokenizer, r.prompt, 'the prompt');
   const prompt = c.tokenizer.encode(r.prompt);
   const out: number[] = [];
   const t0 = performance.now();
@@ -157,21 +157,22 @@ async function generate(c: NonNullable<typeof current>, r: GenerateRequest, onTe
 
 declare global {
   interface Window {
-    __gpt: { generate(files: Record<string, string>, r: GenerateRequest): Promise<{ text: string; tokens: number; seconds: number }> };
+    __gpt: { generate(files: Record<string, string>, r: GenerateRequest): Promise<Settled<{ text: string; tokens: number; seconds: number }>> };
   }
 }
 
 window.__gpt = {
-  async generate(b64, r) {
-    const ctx = await context();
-    const files = Object.fromEntries(Object.entries(b64).map(([k, v]) => [k, fromBase64(v)]));
-    const c = await modelFromFiles(ctx, files);
-    try {
-      return await generate(c, r);
-    } finally {
-      c.model.destroy();
-    }
-  },
+  generate: (b64, r) =>
+    settle(async () => {
+      const ctx = await context();
+      const files = Object.fromEntries(Object.entries(b64).map(([k, v]) => [k, fromBase64(v)]));
+      const c = await modelFromFiles(ctx, files);
+      try {
+        return await generate(c, r);
+      } finally {
+        c.model.destroy();
+      }
+    }),
 };
 
 function drawAttention(tokens: string[], probs: Float32Array, head: number): void {
@@ -238,7 +239,14 @@ $<HTMLInputElement>('load').addEventListener('change', async (ev) => {
   }
 });
 const takeFile = async (f: File): Promise<void> => {
-  fileText = await f.text();
+  try {
+    // strict UTF-8: a binary or mis-encoded file is refused, never trained on as U+FFFDs
+    fileText = decodeUtf8Text(f.name, new Uint8Array(await f.arrayBuffer()));
+  } catch (e) {
+    fileText = null;
+    $('file-info').textContent = (e as Error).message;
+    return;
+  }
   $('file-info').textContent = `${f.name}: ${fileText.length} characters`;
   document.querySelector<HTMLInputElement>('input[name=corpus][value=file]')!.checked = true;
 };
@@ -257,9 +265,13 @@ $('generate').addEventListener('click', async () => {
   const r = { prompt: $<HTMLInputElement>('prompt').value, tokens: val('gen-tokens'), temperature: val('temperature'), topK: val('topk'), topP: val('topp'), beam: val('beam'), seed: val('seed') };
   const out = $('output');
   out.textContent = r.prompt;
-  const res = await generate(current, r, (s) => (out.textContent = r.prompt + s));
-  out.textContent = res.text;
-  $('status').textContent = `${res.tokens} tokens in ${res.seconds.toFixed(2)} s (${(res.tokens / res.seconds).toFixed(1)} tokens/s)`;
+  try {
+    const res = await generate(current, r, (s) => (out.textContent = r.prompt + s));
+    out.textContent = res.text;
+    $('status').textContent = `${res.tokens} tokens in ${res.seconds.toFixed(2)} s (${(res.tokens / res.seconds).toFixed(1)} tokens/s)`;
+  } catch (e) {
+    $('status').textContent = `generate failed: ${(e as Error).message}`;
+  }
 });
 $('attend').addEventListener('click', async () => {
   if (!current) return;

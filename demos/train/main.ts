@@ -1,10 +1,12 @@
 // The train runner page: `window.__train.run(job)` trains one model (demos/train/jobs.ts) on
-// this page's GPU and returns its metrics and checkpoint files as base64, for the CLI
+// this page's GPU and returns its metrics and checkpoint files as base64 (or its error, settled:
+// demos/common/settle.ts), for the CLI
 // (scripts/train.ts), which also exposes `window.__trainProgress` to draw a progress bar.
 import { createContext, type GpuContext } from '../../src/gpu/device';
 import { downloadCheckpoint, parseCheckpoint, readCheckpointFiles, type CheckpointFiles } from '../../src/io/checkpoint';
 import { JOBS, type Progress, type TrainJob } from './jobs';
 import { toBase64 } from '../common/base64';
+import { settle, type Settled } from '../common/settle';
 
 export interface TrainResult {
   metrics: Record<string, unknown>;
@@ -14,7 +16,7 @@ export interface TrainResult {
 
 declare global {
   interface Window {
-    __train: { models(): string[]; run(job: TrainJob): Promise<TrainResult> };
+    __train: { models(): string[]; run(job: TrainJob): Promise<Settled<TrainResult>> };
     /** Exposed by the CLI (page.exposeFunction) to report progress in the terminal. */
     __trainProgress?: (p: Progress) => unknown;
   }
@@ -48,12 +50,13 @@ async function runJob(job: TrainJob, onProgress: (p: Progress) => void): Promise
 
 window.__train = {
   models: () => Object.keys(JOBS),
-  async run(job) {
-    const r = await runJob(job, (p) => void window.__trainProgress?.(p));
-    const files: Record<string, string> = {};
-    for (const [name, bytes] of Object.entries(r.checkpoint)) files[name] = toBase64(bytes);
-    return { metrics: r.metrics, files };
-  },
+  run: (job) =>
+    settle(async () => {
+      const r = await runJob(job, (p) => void window.__trainProgress?.(p));
+      const files: Record<string, string> = {};
+      for (const [name, bytes] of Object.entries(r.checkpoint)) files[name] = toBase64(bytes);
+      return { metrics: r.metrics, files };
+    }),
 };
 
 // ---- by hand ----------------------------------------------------------------------------------

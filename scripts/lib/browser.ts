@@ -1,40 +1,107 @@
 // Node side of every browser run (tests, benchmark, CLI): start Vite on localhost, find and
-// launch Chromium with WebGPU enabled, open a page and collect its errors. Chromium is found as
-// CHROMIUM_PATH, else `chromium` / `chromium-browser` / `google-chrome` on PATH, else the
-// browser Playwright installed (`npx playwright install chromium`).
-import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+// launch Chromium with WebGPU enabled, open a page and collect its errors. Which Chromium is
+// decided here and nowhere else (resolveBrowser): SHADERGRAD_BROWSER=auto (the default) takes
+// CHROMIUM_PATH, else a system Chrome/Chromium, else the browser npm bundled
+// (scripts/lib/bundled_chromium.ts); =system and =bundled force one kind.
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
+import { bundledChromium, BUNDLED_PACKAGE } from './bundled_chromium';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-export function findChromium(): string {
-  const env = process.env.CHROMIUM_PATH;
-  if (env) {
-    if (!existsSync(env)) throw new Error(`CHROMIUM_PATH=${env} does not exist`);
-    return env;
+export type BrowserChoice = 'auto' | 'system' | 'bundled';
+
+export interface ResolvedBrowser {
+  /** Where it came from: CHROMIUM_PATH, a system install, or the npm bundle. */
+  source: 'CHROMIUM_PATH' | 'system' | 'bundled';
+  executablePath: string;
+  /** Extra environment for the browser process (the bundle's libraries and fonts). */
+  env: Record<string, string>;
+  /** For the bundle: the package and its version, e.g. "@sparticuz/chromium 147.0.0". */
+  package?: string;
+}
+
+/** Browsers looked for on PATH, in this order; then Debian's and Playwright's fixed places. */
+export const SYSTEM_BROWSERS = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chromium-headless-shell'] as const;
+const SYSTEM_PATHS = ['/usr/lib/chromium/chromium-headless-shell', '/usr/lib/chromium/chromium'];
+
+export function browserChoice(value = process.env.SHADERGRAD_BROWSER): BrowserChoice {
+  const v = (value ?? '').trim() || 'auto';
+  if (v === 'auto' || v === 'system' || v === 'bundled') return v;
+  throw new Error(`SHADERGRAD_BROWSER must be auto, system or bundled, got "${v}"`);
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return statSync(p).isFile();
+  } catch {
+    return false;
   }
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
-    try {
-      const p = execFileSync('which', [name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-      if (p) return p;
-    } catch {
-      /* not on PATH */
-    }
-  }
+}
+
+/** The first of `names` that is a file in one of PATH's folders (what `which` does). */
+export function onPath(names: readonly string[], pathVar: string): string | null {
+  const dirs = pathVar.split(path.delimiter).filter(Boolean);
+  for (const name of names) for (const dir of dirs) if (isExecutableFile(path.join(dir, name))) return path.join(dir, name);
+  return null;
+}
+
+/**
+ * A system Chrome/Chromium: on PATH, in Debian's folder (`fixed`), or the one Playwright
+ * installed (looked up only with the default `fixed`).
+ */
+export function findSystemChromium(pathVar = process.env.PATH ?? '', fixed: readonly string[] = SYSTEM_PATHS): string | null {
+  const found = onPath(SYSTEM_BROWSERS, pathVar) ?? fixed.find(isExecutableFile) ?? null;
+  if (found || fixed !== SYSTEM_PATHS) return found;
   try {
     const p = chromium.executablePath();
     if (p && existsSync(p)) return p;
   } catch {
     /* no Playwright browser */
   }
-  throw new Error(
-    'No Chromium found. Install one: `apt-get install chromium` (Debian), set CHROMIUM_PATH to a Chrome/Chromium binary, ' +
-      'or run `npx playwright install chromium` where the internet is reachable.',
-  );
+  return null;
+}
+
+const INSTALL_HINT =
+  `install Chrome or Chromium (Debian: \`apt-get install chromium\`) or set CHROMIUM_PATH to its binary; ` +
+  `on linux-x64 \`npm ci\` also brings one (${BUNDLED_PACKAGE})`;
+
+export interface ResolveEnv {
+  /** CHROMIUM_PATH and PATH are read from here (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Fixed places of system browsers (default Debian's; tests pass []). */
+  systemPaths?: readonly string[];
+}
+
+/** The browser this run uses (see the file comment for the order). */
+export async function resolveBrowser(choice: BrowserChoice = browserChoice(), o: ResolveEnv = {}): Promise<ResolvedBrowser> {
+  const env = o.env ?? process.env;
+  const envPath = env.CHROMIUM_PATH;
+  if (choice !== 'bundled' && envPath) {
+    if (!isExecutableFile(envPath)) throw new Error(`CHROMIUM_PATH=${envPath} is not an executable file`);
+    return { source: 'CHROMIUM_PATH', executablePath: envPath, env: {} };
+  }
+  if (choice !== 'bundled') {
+    const p = findSystemChromium(env.PATH ?? '', o.systemPaths ?? SYSTEM_PATHS);
+    if (p) return { source: 'system', executablePath: p, env: {} };
+    if (choice === 'system') throw new Error(`SHADERGRAD_BROWSER=system but no system Chromium was found (looked for ${SYSTEM_BROWSERS.join(', ')} on PATH): ${INSTALL_HINT}`);
+  }
+  try {
+    const b = await bundledChromium(ROOT);
+    return { source: 'bundled', executablePath: b.executablePath, env: b.env, package: `${BUNDLED_PACKAGE} ${b.version}` };
+  } catch (e) {
+    throw new Error(`No Chromium found: ${(e as Error).message}. To fix it, ${INSTALL_HINT}.`);
+  }
+}
+
+/** One line for logs and result files: "Chromium 147.0.7727.15 (bundled @sparticuz/chromium 147.0.0)". */
+export function describeBrowser(b: ResolvedBrowser, version: string): string {
+  const from = b.source === 'bundled' ? `bundled ${b.package}` : b.source === 'CHROMIUM_PATH' ? `CHROMIUM_PATH ${b.executablePath}` : `system ${b.executablePath}`;
+  return `Chromium ${version} (${from})`;
 }
 
 export const CHROMIUM_ARGS = [
@@ -47,8 +114,25 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
+export interface LaunchedBrowser {
+  browser: Browser;
+  /** e.g. "Chromium 147.0.7727.15 (bundled @sparticuz/chromium 147.0.0)"; printed at launch. */
+  description: string;
+}
+
+export async function launchBrowser(choice: BrowserChoice = browserChoice()): Promise<LaunchedBrowser> {
+  const b = await resolveBrowser(choice);
+  const env = Object.keys(b.env).length ? { ...(process.env as Record<string, string>), ...b.env } : undefined;
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({ executablePath: b.executablePath, headless: true, args: CHROMIUM_ARGS, ...(env ? { env } : {}) });
+  } catch (e) {
+    const first = (e as Error).message.split('\n').find((l) => l.trim()) ?? String(e);
+    throw new Error(`could not start ${b.executablePath} (${b.source}): ${first}`);
+  }
+  const description = describeBrowser(b, browser.version());
+  console.error(`browser: ${description}`);
+  return { browser, description };
 }
 
 export async function startVite(): Promise<{ server: ViteDevServer; url: string }> {
@@ -91,21 +175,25 @@ export async function openPage(browser: Browser, url: string, echo = false): Pro
 
 export interface BrowserEnv {
   browser: Browser;
+  /** Which browser and version (see launchBrowser); result files record it beside the adapter. */
+  browserDescription: string;
   url: string;
   close(): Promise<void>;
 }
 
-export async function startBrowserEnv(): Promise<BrowserEnv> {
+export async function startBrowserEnv(choice?: BrowserChoice): Promise<BrowserEnv> {
   const { server, url } = await startVite();
-  let browser: Browser;
+  let launched: LaunchedBrowser;
   try {
-    browser = await launchBrowser();
+    launched = await launchBrowser(choice);
   } catch (e) {
     await server.close();
     throw e;
   }
+  const { browser, description } = launched;
   return {
     browser,
+    browserDescription: description,
     url,
     async close() {
       await browser.close().catch(() => {});

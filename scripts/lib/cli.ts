@@ -4,7 +4,10 @@
 // Every model shares --seed, --steps and --out; each model adds its own flags in MODELS (a
 // later model, e.g. word2vec with `--corpus FILE`, adds an entry here and a job in
 // demos/train/jobs.ts). Flag kinds: int, number, string, choice, bool and file (a path that
-// must exist; scripts/train.ts reads it and hands the text to the page).
+// must exist; scripts/train.ts reads it and hands the text to the page). Numbers have a range:
+// `min` on the flag, and a `max` on the flag or, for the size flags every model shares
+// (--steps, --layers, --batch, …), in FLAG_MAX below. What needs more than one flag (embd
+// divisible by heads, a corpus long enough for --block) is checked by scripts/lib/validate.ts.
 
 export type FlagValue = string | number | boolean;
 
@@ -19,6 +22,47 @@ export interface FlagSpec {
   min?: number;
   /** For `number`: the value must be greater than min, not equal. */
   minExclusive?: boolean;
+  /** Largest allowed value (default: FLAG_MAX[name], if any). */
+  max?: number;
+  /** For `number`: the value must be less than max, not equal. */
+  maxExclusive?: boolean;
+}
+
+/**
+ * Upper limits of the flags, by name, for every model that has the flag: a value past these is
+ * a typo or could not fit any adapter (what fits this adapter is checked in the page before
+ * anything is allocated, src/gpu/limits.ts). [limit, exclusive].
+ */
+export const FLAG_MAX: Readonly<Record<string, readonly [number, boolean]>> = {
+  seed: [2 ** 32 - 1, false],
+  steps: [10_000_000, false],
+  'finetune-steps': [10_000_000, false],
+  layers: [64, false],
+  heads: [64, false],
+  embd: [4096, false],
+  hidden: [4096, false],
+  dim: [4096, false],
+  block: [8192, false],
+  batch: [65_536, false],
+  vocab: [65_536, false],
+  window: [100, false],
+  negative: [100, false],
+  epochs: [1000, false],
+  'min-count': [1_000_000_000, false],
+  'corpus-tokens': [100_000_000, false],
+  lr: [10, false],
+  'finetune-lr': [10, false],
+  alpha: [10, false],
+  dropout: [1, true],
+  sample: [1, false],
+  'stop-loss': [100, false],
+};
+
+/** The flag's upper limit and whether it is exclusive, if it has one. */
+export function maxOf(f: FlagSpec): { max: number; exclusive: boolean } | null {
+  if (f.max !== undefined) return { max: f.max, exclusive: f.maxExclusive === true };
+  const m = FLAG_MAX[f.name];
+  return m ? { max: m[0], exclusive: m[1] } : null;
 }
 
 export interface ModelSpec {
@@ -99,7 +143,7 @@ export const MODELS: readonly ModelSpec[] = [
   {
     name: 'gpt',
     summary: 'a mini GPT (nanoGPT architecture, AdamW, warmup + cosine) on the built-in stories or --corpus FILE; writes Hugging Face GPT-2 files and prints a sample',
-    steps: { default: 500, unit: 'one AdamW step on --batch windows of --block tokens' },
+    steps: { default: 1500, unit: 'one AdamW step on --batch windows of --block tokens' },
     flags: [
       { name: 'corpus', kind: 'file', help: 'a UTF-8 text file to train on (default: the built-in seeded stories)' },
       { name: 'tokenizer', kind: 'choice', choices: ['char', 'bpe'], default: 'char', help: 'character-level or byte-level BPE trained on the corpus' },
@@ -109,7 +153,7 @@ export const MODELS: readonly ModelSpec[] = [
       { name: 'embd', kind: 'int', min: 4, default: 64, help: 'embedding size' },
       { name: 'block', kind: 'int', min: 2, default: 64, help: 'context length' },
       { name: 'batch', kind: 'int', min: 1, default: 8, help: 'windows per step' },
-      { name: 'lr', kind: 'number', min: 0, minExclusive: true, default: 1e-2, help: 'peak learning rate (warmup, then cosine to lr/10)' },
+      { name: 'lr', kind: 'number', min: 0, minExclusive: true, default: 2e-2, help: 'peak learning rate (warmup, then cosine to lr/10)' },
       { name: 'dropout', kind: 'number', min: 0, default: 0, help: 'dropout probability' },
       { name: 'prompt', kind: 'string', help: 'prompt of the final sample (default: the start of the validation text)' },
       { name: 'resume', kind: 'string', help: 'continue from a checkpoint folder written by a gpt run (model, optimizer and data position)' },
@@ -138,8 +182,11 @@ export interface ParseEnv {
 
 function flagLine(f: FlagSpec): string {
   const meta = f.kind === 'bool' ? '' : f.kind === 'choice' ? ` ${f.choices!.join('|')}` : f.kind === 'file' ? ' FILE' : f.kind === 'string' ? ' DIR' : ' N';
-  const def = f.default !== undefined && f.kind !== 'bool' ? ` (default ${String(f.default)})` : '';
-  return `  --${f.name}${meta}`.padEnd(26) + ` ${f.help}${def}`;
+  const notes: string[] = [];
+  if (f.default !== undefined && f.kind !== 'bool') notes.push(`default ${String(f.default)}`);
+  const max = f.kind === 'int' || f.kind === 'number' ? maxOf(f) : null;
+  if (max) notes.push(`${max.exclusive ? 'below' : 'at most'} ${max.max}`);
+  return `  --${f.name}${meta}`.padEnd(26) + ` ${f.help}${notes.length ? ` (${notes.join(', ')})` : ''}`;
 }
 
 /** The usage text: every model, or one model's flags in full. */
@@ -167,17 +214,20 @@ type Checked = { ok: true; value: FlagValue } | { ok: false; error: string };
 function parseValue(f: FlagSpec, raw: string, exists: (p: string) => boolean): Checked {
   const ok = (value: FlagValue): Checked => ({ ok: true, value });
   const bad = (why: string): Checked => ({ ok: false, error: `--${f.name} ${why}, got "${raw}"` });
+  const max = maxOf(f);
   switch (f.kind) {
     case 'int': {
       if (!/^-?\d+$/.test(raw)) return bad('takes a whole number');
       const v = Number(raw);
-      if (!Number.isSafeInteger(v)) return bad('is too large');
-      return f.min !== undefined && v < f.min ? bad(`must be at least ${f.min}`) : ok(v);
+      if (!Number.isSafeInteger(v)) return bad(`is too large${max ? ` (at most ${max.max})` : ''}`);
+      if (f.min !== undefined && v < f.min) return bad(`must be at least ${f.min}`);
+      return max && v > max.max ? bad(`must be at most ${max.max}`) : ok(v);
     }
     case 'number': {
       const v = raw.trim() === '' ? NaN : Number(raw);
       if (!Number.isFinite(v)) return bad('takes a number');
       if (f.min !== undefined && (f.minExclusive ? v <= f.min : v < f.min)) return bad(`must be ${f.minExclusive ? 'greater than' : 'at least'} ${f.min}`);
+      if (max && (max.exclusive ? v >= max.max : v > max.max)) return bad(`must be ${max.exclusive ? 'less than' : 'at most'} ${max.max}`);
       return ok(v);
     }
     case 'choice':
@@ -269,4 +319,21 @@ export function progressLine(step: number, total: number, info: Record<string, n
 function fmtNum(v: number): string {
   if (Number.isInteger(v)) return String(v);
   return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? v.toFixed(4) : v.toExponential(3);
+}
+
+/**
+ * What a language model's final loss should be read against, when the run's metrics have it:
+ * `val loss 0.4442 nats/token; unigram baseline 3.052 (learned nothing about context); corpus
+ * floor 0.1078 (the generator's own entropy)`. Null for models without these figures.
+ */
+export function baselineLine(metrics: Readonly<Record<string, unknown>>): string | null {
+  const num = (k: string): number | null => (typeof metrics[k] === 'number' && Number.isFinite(metrics[k]) ? (metrics[k] as number) : null);
+  const val = num('val_loss');
+  const unigram = num('unigram_baseline');
+  if (val === null || unigram === null) return null;
+  const unit = metrics.tokenizer === 'char' ? 'nats/char' : 'nats/token';
+  const floor = num('entropy_floor_nats_per_char');
+  const parts = [`val loss ${val.toFixed(4)} ${unit}`, `unigram baseline ${unigram.toFixed(4)} (no context)`];
+  if (floor !== null) parts.push(`corpus floor ${floor.toFixed(4)} (the generator's own entropy)`);
+  return parts.join('; ');
 }

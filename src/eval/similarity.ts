@@ -1,6 +1,7 @@
 // Word-vector evaluation: cosine nearest neighbours, analogies (3CosAdd: b − a + c over unit
 // vectors, the inputs excluded, as gensim's most_similar does), accuracy over a questions file in
 // the questions-words.txt format, and Spearman correlation over a `word1 word2 score` list.
+import { InputError } from '../util/errors';
 
 export class UnknownWordError extends Error {
   constructor(readonly word: string) {
@@ -111,35 +112,57 @@ export interface AnalogyReport {
   accuracy: number;
 }
 
+/** One section of a questions file: its name and its questions (four lowercased words each). */
+export interface QuestionSection {
+  section: string;
+  questions: [string, string, string, string][];
+}
+
 /**
- * Accuracy over a questions-words.txt style file: `: section` lines start sections, other lines
- * are `a b c d` (lowercased); a question counts when the top answer of analogy(a, b, c) is d.
- * Questions with a word outside the vocabulary are skipped and counted.
+ * Parse a questions-words.txt style file: `: section` lines start sections, other lines are
+ * `a b c d` (lowercased). A bad line is an InputError naming its number (the CLI checks the file
+ * with this before training; analogyAccuracy reads it with it after).
  */
-export function analogyAccuracy(wv: WordVectors, questions: string): AnalogyReport {
-  const sections: SectionScore[] = [];
-  let cur: SectionScore | null = null;
-  let skipped = 0;
+export function parseQuestions(questions: string, fileName = 'questions'): QuestionSection[] {
+  const sections: QuestionSection[] = [];
+  let cur: QuestionSection | null = null;
   questions.split(/\r?\n/).forEach((raw, ln) => {
     const line = raw.trim();
     if (!line) return;
     if (line.startsWith(':')) {
-      cur = { section: line.slice(1).trim(), correct: 0, total: 0, accuracy: 0 };
+      cur = { section: line.slice(1).trim(), questions: [] };
       sections.push(cur);
       return;
     }
     const w = line.toLowerCase().split(/\s+/);
-    if (w.length !== 4) throw new Error(`questions line ${ln + 1}: expected "a b c d", got "${line}"`);
+    if (w.length !== 4) throw new InputError(`${fileName}:${ln + 1}: expected four words "a b c d" (or ": section"), got ${w.length}: ${JSON.stringify(line.slice(0, 60))}`);
     if (!cur) {
-      cur = { section: '(no section)', correct: 0, total: 0, accuracy: 0 };
+      cur = { section: '(no section)', questions: [] };
       sections.push(cur);
     }
-    if (!w.every((x) => wv.has(x))) {
-      skipped++;
-      return;
+    cur.questions.push(w as [string, string, string, string]);
+  });
+  if (!sections.some((s) => s.questions.length)) throw new InputError(`${fileName}: no questions (expected lines of four words "a b c d")`);
+  return sections;
+}
+
+/**
+ * Accuracy over a questions file (parseQuestions): a question counts when the top answer of
+ * analogy(a, b, c) is d. Questions with a word outside the vocabulary are skipped and counted.
+ */
+export function analogyAccuracy(wv: WordVectors, questions: string): AnalogyReport {
+  let skipped = 0;
+  const sections: SectionScore[] = parseQuestions(questions).map((sec) => {
+    const s: SectionScore = { section: sec.section, correct: 0, total: 0, accuracy: 0 };
+    for (const w of sec.questions) {
+      if (!w.every((x) => wv.has(x))) {
+        skipped++;
+        continue;
+      }
+      s.total++;
+      if (wv.analogy(w[0], w[1], w[2], 1)[0]?.word === w[3]) s.correct++;
     }
-    cur.total++;
-    if (wv.analogy(w[0]!, w[1]!, w[2]!, 1)[0]?.word === w[3]) cur.correct++;
+    return s;
   });
   let correct = 0;
   let total = 0;

@@ -7,6 +7,7 @@ import type { GpuContext } from '../gpu/device';
 import { Recorder, type Command } from '../gpu/recorder';
 import { Tensor, emptyTensor, tensorFrom, readTensor, writeTensor, type HostArray } from '../gpu/tensor';
 import type { Profiler } from '../gpu/profiler';
+import { checkFits } from '../gpu/limits';
 import { ShapeError, fmtShape } from '../util/errors';
 import { debug } from '../util/debug';
 import { OPS, type OpAttrs } from '../ops/registry';
@@ -58,6 +59,8 @@ export class Executor {
   static async compile(ctx: GpuContext, graph: Graph, opts: CompileOptions): Promise<Executor> {
     const keep = [...opts.outputs, ...(opts.keep ?? [])];
     const plan = planBuffers(graph, opts.outputs, keep);
+    // A graph too large for the adapter is refused here, before any buffer, naming the tensor.
+    checkFits(opts.label ?? 'plan', [...plan.persistent, ...plan.slotOf.keys()].map((v) => ({ name: v.name, shape: v.shape })), ctx.limits);
     const tensors = new Map<Value, Tensor>();
     const borrowed = new Set<Value>();
     const owned: GPUBuffer[] = [];

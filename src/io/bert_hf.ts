@@ -32,6 +32,8 @@
 //   classifier.weight                                             (D, L)      (L, D)
 //   every *.bias                                                  (out)       (out)
 import { loadSafetensors, saveSafetensors, type TensorToSave } from './safetensors';
+import { inFile, jsonObjectOf, requireFiles } from './files';
+import { decodeUtf8Text } from '../util/utf8';
 import type { BertConfig } from '../models/bert';
 
 export type BertParams = Record<string, { shape: number[]; data: Float32Array }>;
@@ -126,7 +128,6 @@ export function bertConfigFromHf(c: Record<string, unknown>): BertConfig {
 }
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 export type BertCheckpointFiles = Record<'model.safetensors' | 'config.json' | 'vocab.txt' | 'tokenizer_config.json', Uint8Array>;
 
@@ -144,17 +145,23 @@ export function saveBertCheckpoint(params: BertParams, cfg: BertConfig, vocabTxt
   };
 }
 
-/** Read a Hugging Face BERT directory's files: our config, our-layout parameters, the vocab text. */
+/**
+ * Read a Hugging Face BERT directory's files: our config, our-layout parameters, the vocab text.
+ * A bad file is an InputError naming it (src/io/files.ts); the tensors' shapes are checked
+ * against the config by the ops that use them (src/models/bert_use.ts).
+ */
 export function loadBertCheckpoint(files: Readonly<Record<string, Uint8Array>>): { cfg: BertConfig; params: BertParams; vocabTxt: string; config: Record<string, unknown> } {
-  for (const f of ['model.safetensors', 'config.json', 'vocab.txt']) if (!files[f]) throw new Error(`bert checkpoint: missing ${f}`);
-  const config = JSON.parse(dec.decode(files['config.json'])) as Record<string, unknown>;
-  const cfg = bertConfigFromHf(config);
-  const { tensors } = loadSafetensors(files['model.safetensors']!);
+  requireFiles(files, ['model.safetensors', 'config.json', 'vocab.txt'], 'npm run train -- bert');
+  const config = jsonObjectOf('config.json', files['config.json']!);
+  const cfg = inFile('config.json', () => bertConfigFromHf(config));
   const hf: BertParams = {};
-  for (const [name, t] of tensors) {
-    if (name.startsWith('cls.predictions.decoder.')) continue; // tied
-    const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
-    hf[name] = { shape: [...t.shape], data };
-  }
-  return { cfg, params: fromHf(hf), vocabTxt: dec.decode(files['vocab.txt']), config };
+  inFile('model.safetensors', () => {
+    for (const [name, t] of loadSafetensors(files['model.safetensors']!).tensors) {
+      if (name.startsWith('cls.predictions.decoder.')) continue; // tied
+      const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
+      hf[name] = { shape: [...t.shape], data };
+    }
+  });
+  const vocabTxt = decodeUtf8Text('vocab.txt', files['vocab.txt']!); // never read as U+FFFDs
+  return { cfg, params: fromHf(hf), vocabTxt, config };
 }

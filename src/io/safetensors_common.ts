@@ -1,6 +1,7 @@
 // Shared pieces of the safetensors reader and writer: the dtype table, the error type, and
 // checked shape arithmetic. Facts marked (ref) are from huggingface/safetensors,
 // safetensors/src/tensor.rs.
+import { InputError } from '../util/errors';
 
 /** The dtypes this module reads and writes. */
 export type Dtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'U64' | 'I32' | 'U32' | 'I16' | 'U16' | 'I8' | 'U8' | 'BOOL';
@@ -34,7 +35,8 @@ export const METADATA_KEY = '__metadata__';
 /** Typed-array views read and write in host order; every platform that runs WebGPU is little-endian. */
 export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-export class SafetensorsError extends Error {
+/** A malformed or hostile safetensors file (bad input: the file, not the program). */
+export class SafetensorsError extends InputError {
   /** The tensor the problem is about, if any. */
   readonly tensor: string | undefined;
   constructor(detail: string, tensor?: string) {

@@ -18,7 +18,9 @@ import { Graph, type Value } from '../graph/graph';
 import { Linear, LayerNorm, Dropout, activation } from '../nn/layers';
 import { normal, zeros } from '../nn/init';
 import { Rng } from '../util/prng';
-import { ShapeError } from '../util/errors';
+import { InputError, ShapeError } from '../util/errors';
+import { ATTENTION_MAX_HEAD_DIM } from '../ops/attention';
+import type { SizedTensor } from '../gpu/limits';
 
 export interface BertConfig {
   vocabSize: number;
@@ -42,6 +44,36 @@ export interface BertConfig {
 export function bertConfig(o: Partial<BertConfig> & { vocabSize: number }): BertConfig {
   const hidden = o.hidden ?? 64;
   return { hidden, layers: 2, heads: 4, intermediate: 4 * hidden, maxPosition: 64, typeVocab: 2, layerNormEps: 1e-12, dropout: 0, initStd: 0.02, ...o };
+}
+
+/**
+ * The configuration rules, in one place: the CLI checks its flags with this before the browser
+ * starts, a folder's config.json is checked with it, and the encoder checks it when built.
+ * Throws an InputError naming the field and the rule.
+ */
+export function checkBertConfig(c: BertConfig): void {
+  const bad = (why: string): never => {
+    throw new InputError(`bert: ${why}`);
+  };
+  for (const k of ['vocabSize', 'hidden', 'layers', 'heads', 'intermediate', 'maxPosition', 'typeVocab'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 1) bad(`${k} must be a positive integer, got ${String(c[k])}`);
+  }
+  if (c.hidden % c.heads !== 0) bad(`hidden size ${c.hidden} is not divisible by heads ${c.heads}`);
+  const d = c.hidden / c.heads;
+  if (d % 4 !== 0) bad(`head size hidden/heads = ${c.hidden}/${c.heads} = ${d} must be a multiple of 4 (the attention kernels read vec4s)`);
+  if (d > ATTENTION_MAX_HEAD_DIM) bad(`head size hidden/heads = ${c.hidden}/${c.heads} = ${d} is past the attention kernels' limit of ${ATTENTION_MAX_HEAD_DIM} (use more heads)`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) bad(`dropout must be in [0, 1), got ${c.dropout}`);
+}
+
+/** The largest tensors a BERT on batches of B sequences of T tokens allocates, for checkFits before building. */
+export function bertTensorSizes(c: BertConfig, B: number, T: number): SizedTensor[] {
+  const rows = B * T;
+  return [
+    { name: 'bert.embeddings.word_embeddings.weight', shape: [c.vocabSize, c.hidden], hint: 'lower --embd or --vocab' },
+    { name: 'bert.encoder.layer.0.intermediate.dense.weight', shape: [c.hidden, c.intermediate], hint: 'lower --embd' },
+    { name: 'mlm logits', shape: [rows, c.vocabSize], hint: 'lower --batch, --block or --vocab' },
+    { name: 'intermediate activations', shape: [rows, c.intermediate], hint: 'lower --batch, --block or --embd' },
+  ];
 }
 
 /** Hugging Face's ignore index: MLM targets of unselected and padded positions. */
@@ -83,7 +115,7 @@ export class BertEncoder {
 
   constructor(readonly g: Graph, readonly cfg: BertConfig, rng: Rng, seed = 0) {
     const { hidden: D, initStd } = cfg;
-    if (D % cfg.heads !== 0) throw new ShapeError('bert', `hidden size ${D} is not divisible by ${cfg.heads} heads`);
+    checkBertConfig(cfg);
     const w = normal(rng, initStd);
     this.wordEmb = g.param('bert.embeddings.word_embeddings.weight', [cfg.vocabSize, D], w);
     this.posEmb = g.param('bert.embeddings.position_embeddings.weight', [cfg.maxPosition, D], w);

@@ -9,7 +9,8 @@ import { Trainer } from '../optim/trainer';
 import { warmupCosine } from '../optim/schedule';
 import { parseCheckpoint, type JsonObject, type TrainingProgress } from '../io/checkpoint';
 import type { WordPieceTokenizer } from '../text/wordpiece';
-import { buildClassifierGraph, buildPretrainGraph, paramCount, type BertConfig, type ClassifierGraph, type PretrainGraph } from './bert';
+import { checkFits } from '../gpu/limits';
+import { bertTensorSizes, buildClassifierGraph, buildPretrainGraph, checkBertConfig, paramCount, type BertConfig, type ClassifierGraph, type PretrainGraph } from './bert';
 import { argmax, maskedAccuracy, packPair, padBatch, softmaxRow, type LabelledBatch, type PretrainBatch, type SpecialIds } from './bert_batch';
 
 export interface BertTrainOptions {
@@ -23,6 +24,12 @@ export interface BertTrainOptions {
   weightDecay?: number;
   clip?: number;
   seed?: number;
+}
+
+/** Too large for this adapter: say so (tensor, size, limit) before building anything. */
+function fitsAdapter(ctx: GpuContext, cfg: BertConfig, B: number, T: number): void {
+  checkBertConfig(cfg);
+  checkFits('bert', bertTensorSizes(cfg, B, T), ctx.limits);
 }
 
 export function specialsOf(tok: WordPieceTokenizer): SpecialIds {
@@ -66,6 +73,7 @@ export class BertPretrainer {
   private constructor(readonly ctx: GpuContext, readonly cfg: BertConfig, readonly o: BertTrainOptions, readonly m: PretrainGraph, readonly trainer: Trainer, private readonly names: string[]) {}
 
   static async create(ctx: GpuContext, cfg: BertConfig, o: BertTrainOptions): Promise<BertPretrainer> {
+    fitsAdapter(ctx, cfg, o.batch, o.block);
     const m = buildPretrainGraph(cfg, o.batch, o.block, o.seed ?? 1);
     const names = [...m.g.params.keys()]; // the model's, before the Trainer adds optimizer state
     const trainer = await trainerFor(ctx, m.g, m.loss, o, [m.mlmLoss, m.nspLoss, m.mlmLogits, m.nspLogits], { model: 'bert', task: 'pretrain' });
@@ -162,6 +170,7 @@ export class BertClassifier {
 
   /** `init`: pretrained weights by name (bert.*); the classifier starts from the seed. */
   static async create(ctx: GpuContext, cfg: BertConfig, numLabels: number, o: BertTrainOptions & { freezeEncoder?: boolean }, init?: Params): Promise<BertClassifier> {
+    fitsAdapter(ctx, cfg, o.batch, o.block);
     const m = buildClassifierGraph(cfg, numLabels, o.batch, o.block, { seed: o.seed, freezeEncoder: o.freezeEncoder });
     const names = [...m.g.params.keys()];
     const trainer = await trainerFor(ctx, m.g, m.loss, o, [m.logits], { model: 'bert', task: 'classify', numLabels });
@@ -232,6 +241,7 @@ export class BertInference {
   private constructor(readonly cfg: BertConfig, readonly T: number, readonly m: PretrainGraph, readonly ex: Executor, readonly tok: WordPieceTokenizer) {}
 
   static async create(ctx: GpuContext, cfg: BertConfig, T: number, tok: WordPieceTokenizer, weightsOf: Executor | Params): Promise<BertInference> {
+    fitsAdapter(ctx, cfg, 1, T);
     const m = buildPretrainGraph({ ...cfg, dropout: 0 }, 1, T);
     const shared = weightsOf instanceof Executor ? weightsOf : undefined;
     const keep = m.qk.flatMap((x) => [x.q, x.k]);

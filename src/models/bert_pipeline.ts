@@ -6,6 +6,7 @@
 // Corpus text: documents separated by blank lines, one sentence per line (a one-line document
 // is split after . ! ?). Labelled text: `label<TAB>text` lines (src/text/bert_data.ts).
 import type { GpuContext } from '../gpu/device';
+import { InputError } from '../util/errors';
 import { WordPieceTokenizer } from '../text/wordpiece';
 import { documentsToText, generateBertDocuments, generateSentiment, parseLabelledTsv, type LabelledText } from '../text/bert_data';
 import { Rng } from '../util/prng';
@@ -102,6 +103,16 @@ export function withTaskDocuments<T>(docs: readonly T[], task: readonly T[]): T[
   return [...docs, ...Array.from({ length: TASK_REPEAT }, () => task).flat()];
 }
 
+/** A pretraining corpus needs this many documents (at least 2 are held out for evaluation). */
+export const MIN_BERT_DOCUMENTS = 4;
+
+/** The documents of a --corpus text, refusing (InputError) one with too few. */
+export function bertDocuments(text: string): string[][] {
+  const docs = parseCorpus(text);
+  if (docs.length < MIN_BERT_DOCUMENTS) throw new InputError(`bert: the corpus has ${docs.length} document${docs.length === 1 ? '' : 's'}; it needs at least ${MIN_BERT_DOCUMENTS} (documents are separated by blank lines, a sentence per line)`);
+  return docs;
+}
+
 /** Documents (lists of sentences) from corpus text. */
 export function parseCorpus(text: string): string[][] {
   return text
@@ -128,9 +139,7 @@ export function unigramBaseline(trainDocs: readonly (readonly number[][])[], eva
 }
 
 export async function runBert(ctx: GpuContext, o: BertRunOptions, progress: (p: BertProgress) => void = () => {}): Promise<BertRunResult> {
-  const parsed = o.corpus === undefined ? null : parseCorpus(o.corpus);
-  const docs = parsed ?? generateBertDocuments({ seed: o.seed }).map((d) => d.sentences);
-  if (docs.length < 4) throw new Error(`bert: the corpus has ${docs.length} documents; it needs at least 4 (documents are separated by blank lines)`);
+  const docs = o.corpus === undefined ? generateBertDocuments({ seed: o.seed }).map((d) => d.sentences) : bertDocuments(o.corpus);
   const sentiment: { train: LabelledText[]; test: LabelledText[] } = o.labels === undefined ? generateSentiment({ seed: o.seed }) : splitLabelled(parseLabelledTsv(o.labels, 'labels'), o.seed);
   const docsText = documentsToText(docs.map((sentences) => ({ topic: '', sentences })));
   // Task-adaptive pretraining (Gururangan et al. 2020, "Don't Stop Pretraining"): the labelled
@@ -139,7 +148,7 @@ export async function runBert(ctx: GpuContext, o: BertRunOptions, progress: (p: 
   // PyTorch replica) fine-tuned to ≥ 95% for only some seeds; with them, for all (README, BERT).
   const taskDocs = o.taskText ? taskDocuments(sentiment.train) : [];
   const dataCrc = crc32(new TextEncoder().encode(`${docsText}\n${taskDocs.flat().join('\n')}`));
-  const resumed = o.resume ? readResume(o.resume, dataCrc, o.steps) : null;
+  const resumed = o.resume ? readResume(o.resume, dataCrc, o.steps, o.block) : null;
   const tok = resumed?.tok ?? WordPieceTokenizer.train(`${docsText}\n${sentiment.train.map((e) => e.text).join('\n')}`, { vocabSize: o.vocab });
   const s = specialsOf(tok);
   const encDocs = docs.map((d) => d.map((x) => tok.encode(x)));
@@ -149,7 +158,6 @@ export async function runBert(ctx: GpuContext, o: BertRunOptions, progress: (p: 
   const encTask = taskDocs.map((d) => d.map((x) => tok.encode(x)));
   const pretrainDocs = withTaskDocuments(trainDocs, encTask);
   const cfg = resumed ? { ...resumed.cfg, dropout: o.dropout } : bertConfig({ vocabSize: tok.vocabSize, hidden: o.embd, layers: o.layers, heads: o.heads, maxPosition: o.block, dropout: o.dropout });
-  if (cfg.maxPosition < o.block) throw new Error(`bert --resume: the checkpoint has ${cfg.maxPosition} positions, fewer than --block ${o.block}`);
   const base = { batch: o.batch, block: o.block, seed: o.seed };
 
   // pretraining
@@ -249,16 +257,27 @@ export async function runBert(ctx: GpuContext, o: BertRunOptions, progress: (p: 
   };
 }
 
-/** Checks and reads an earlier run's pretrained/ files for `--resume`. */
-function readResume(files: Readonly<Record<string, Uint8Array>>, dataCrc: number, steps: number): { tok: WordPieceTokenizer; cfg: BertConfig; params: BertParams; optimizer: Uint8Array; progress: TrainingProgress } {
+/**
+ * Checks and reads an earlier run's pretrained/ files for `--resume` (pure: the CLI runs it in
+ * Node before the browser starts): the folder, its optimizer state and progress, that --steps
+ * does not go back and --block fits its positions. The corpus check (same documents) is readResume's.
+ */
+export function checkBertResume(files: Readonly<Record<string, Uint8Array>>, steps: number, block: number): { tok: WordPieceTokenizer; cfg: BertConfig; params: BertParams; optimizer: Uint8Array; progress: TrainingProgress } {
   const optimizer = files['optimizer.safetensors'];
-  if (!optimizer) throw new Error('bert --resume: the folder has no optimizer.safetensors (give the pretrained/ folder of a bert run, or the run folder holding it)');
+  if (!optimizer) throw new InputError('bert --resume: the folder has no optimizer.safetensors (give the pretrained/ folder of a bert run, or the run folder holding it)');
   const ck = openBertFolder(files);
   const progress = (ck.config['shadergrad'] as { progress?: TrainingProgress } | undefined)?.progress;
-  if (!progress || !Number.isSafeInteger(progress.step) || typeof progress['batcher'] !== 'object') throw new Error('bert --resume: config.json has no "shadergrad.progress" (step and batch position): not a checkpoint written by a bert run');
-  if (progress['data_crc32'] !== dataCrc) throw new Error(`bert --resume: the checkpoint was pretrained on other documents (CRC-32 ${String(progress['data_crc32'])}, this corpus ${dataCrc}); resuming needs the same --corpus (and --seed for the built-in one)`);
-  if (steps < progress.step) throw new Error(`bert --resume: the checkpoint is at pretraining step ${progress.step}; --steps ${steps} would go back (give --steps ≥ ${progress.step})`);
+  if (!progress || !Number.isSafeInteger(progress.step) || typeof progress['batcher'] !== 'object') throw new InputError('bert --resume: config.json has no "shadergrad.progress" (step and batch position): not a checkpoint written by a bert run');
+  if (steps < progress.step) throw new InputError(`bert --resume: the checkpoint is at pretraining step ${progress.step}; --steps ${steps} would go back (give --steps ≥ ${progress.step})`);
+  if (ck.cfg.maxPosition < block) throw new InputError(`bert --resume: the checkpoint has ${ck.cfg.maxPosition} positions, fewer than --block ${block}`);
   return { tok: ck.tok, cfg: ck.cfg, params: ck.params, optimizer, progress };
+}
+
+/** checkBertResume, and the checkpoint was pretrained on these documents. */
+function readResume(files: Readonly<Record<string, Uint8Array>>, dataCrc: number, steps: number, block: number): ReturnType<typeof checkBertResume> {
+  const r = checkBertResume(files, steps, block);
+  if (r.progress['data_crc32'] !== dataCrc) throw new InputError(`bert --resume: the checkpoint was pretrained on other documents (CRC-32 ${String(r.progress['data_crc32'])}, this corpus ${dataCrc}); resuming needs the same --corpus (and --seed for the built-in one)`);
+  return r;
 }
 
 /** A user's labelled file: a seeded 80/20 split into train and held-out. */

@@ -1,12 +1,15 @@
 // Using a saved BERT folder — `pretrained/` or `classifier/` of a bert run, or any Hugging Face
 // BERT folder in our layout (model.safetensors, config.json, vocab.txt, tokenizer_config.json):
 // fill-mask, classification and contextual-vector similarity. Every input is checked before the
-// GPU is touched: a text longer than the model's positions, a fill-mask text without [MASK], or
-// a folder without the head the op needs is an error naming the op, the text and the limit.
+// GPU is touched, by pure checks the CLI also runs in Node (checkFillMask, …): a text longer than
+// the model's positions, a fill-mask text without [MASK], or a folder without the head the op
+// needs is an InputError naming the op, the text and the limit.
 import type { GpuContext } from '../gpu/device';
 import { loadBertCheckpoint, type BertParams } from '../io/bert_hf';
 import { WordPieceTokenizer } from '../text/wordpiece';
-import { buildClassifierGraph, buildPretrainGraph, type BertConfig } from './bert';
+import { buildClassifierGraph, buildPretrainGraph, checkBertConfig, type BertConfig } from './bert';
+import { inFile, jsonObjectOf } from '../io/files';
+import { InputError } from '../util/errors';
 import type { Graph } from '../graph/graph';
 import { BertClassifier, BertInference, cosine, specialsOf, wordAt } from './bert_model';
 
@@ -19,12 +22,17 @@ export interface BertFolder {
   config: Record<string, unknown>;
 }
 
-/** Parse a folder's files (by file name) into config, parameters (our layout) and tokenizer. */
+/**
+ * Parse a folder's files (by file name) into config, parameters (our layout) and tokenizer. Pure
+ * (no GPU): the CLI runs it in Node before the browser starts. A bad file is an InputError naming
+ * it: missing, not JSON, a config that breaks the rules, garbage safetensors or vocab.txt.
+ */
 export function openBertFolder(files: Readonly<Record<string, Uint8Array>>): BertFolder {
   const ck = loadBertCheckpoint(files);
-  const tc = files['tokenizer_config.json'] ? (JSON.parse(new TextDecoder().decode(files['tokenizer_config.json'])) as { do_lower_case?: boolean }) : {};
-  const tok = WordPieceTokenizer.fromVocabTxt(ck.vocabTxt, { lowercase: tc.do_lower_case ?? true });
-  if (tok.vocabSize !== ck.cfg.vocabSize) throw new Error(`bert checkpoint: vocab.txt has ${tok.vocabSize} tokens, config.json says vocab_size ${ck.cfg.vocabSize}`);
+  inFile('config.json', () => checkBertConfig(ck.cfg));
+  const tc = files['tokenizer_config.json'] ? (jsonObjectOf('tokenizer_config.json', files['tokenizer_config.json']) as { do_lower_case?: unknown }) : {};
+  const tok = inFile('vocab.txt', () => WordPieceTokenizer.fromVocabTxt(ck.vocabTxt, { lowercase: tc.do_lower_case !== false }));
+  if (tok.vocabSize !== ck.cfg.vocabSize) throw new InputError(`vocab.txt has ${tok.vocabSize} tokens but config.json says vocab_size ${ck.cfg.vocabSize}: the files come from different runs`);
   let labels: string[] | null = null;
   if (ck.params['classifier.weight']) {
     const n = ck.params['classifier.weight'].shape[1]!;
@@ -41,20 +49,25 @@ function requireParams(op: string, f: BertFolder, g: Graph, keep: (name: string)
     if (!keep(name)) continue;
     const t = f.params[name];
     if (!t) missing.push(name);
-    else if (t.data.length !== v.size) throw new Error(`bert ${op}: "${name}" has shape [${t.shape.join(', ')}] in the checkpoint, the model of config.json wants [${v.shape.join(', ')}]`);
+    else if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) throw new InputError(`bert ${op}: "${name}" has shape [${t.shape.join(', ')}] in model.safetensors, the model of config.json wants [${v.shape.join(', ')}]`);
   }
-  if (missing.length) throw new Error(`bert ${op}: the checkpoint has no ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ''}; ${what}`);
+  if (missing.length) throw new InputError(`bert ${op}: the checkpoint has no ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ''}; ${what}`);
 }
+
+/** A text as messages show it: one line, at most 60 characters. */
+const shown = (text: string): string => {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+};
 
 /** Word pieces of each text, refusing one that does not fit [CLS] text [SEP] in the model's positions. */
 function encodeAll(op: string, f: BertFolder, texts: readonly string[]): number[][] {
-  if (!texts.length) throw new Error(`bert ${op}: no text given`);
+  if (!texts.length) throw new InputError(`bert ${op}: no text given`);
   const T = f.cfg.maxPosition;
   return texts.map((text) => {
     const ids = f.tok.encode(text);
     if (ids.length + 2 > T) {
-      const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
-      throw new Error(`bert ${op}: "${shown}" is ${ids.length} word pieces, ${ids.length + 2} with [CLS] and [SEP]; the model has ${T} positions (max_position_embeddings), so at most ${T - 2} pieces`);
+      throw new InputError(`bert ${op}: "${shown(text)}" is ${ids.length} word pieces, ${ids.length + 2} with [CLS] and [SEP]; the model has ${T} positions (max_position_embeddings), so at most ${T - 2} pieces`);
     }
     return ids;
   });
@@ -76,16 +89,26 @@ export interface FillMaskOutput {
   masks: { position: number; candidates: FillMaskCandidate[] }[];
 }
 
-export async function fillMaskFromFolder(ctx: GpuContext, f: BertFolder, texts: readonly string[], topK = 5): Promise<FillMaskOutput[]> {
+/**
+ * fill-mask's input checks, pure (the CLI runs them in Node, the page again before the GPU):
+ * every text fits and has a [MASK], top-k is in range, the folder has the masked-LM head with
+ * the shapes of its config. Returns each text's word pieces; throws InputError.
+ */
+export function checkFillMask(f: BertFolder, texts: readonly string[], topK: number): number[][] {
   const encoded = encodeAll('fill-mask', f, texts);
-  if (!Number.isInteger(topK) || topK < 1 || topK > f.cfg.vocabSize) throw new Error(`bert fill-mask: top-k ${topK} must be an integer in [1, ${f.cfg.vocabSize}] (the vocabulary size)`);
+  if (!Number.isInteger(topK) || topK < 1 || topK > f.cfg.vocabSize) throw new InputError(`bert fill-mask: --top-k ${topK} must be an integer in [1, ${f.cfg.vocabSize}] (the vocabulary size)`);
   encoded.forEach((ids, i) => {
-    if (!ids.includes(f.tok.maskId)) throw new Error(`bert fill-mask: "${texts[i]}" has no [MASK]`);
+    if (!ids.includes(f.tok.maskId)) throw new InputError(`bert fill-mask: "${shown(texts[i]!)}" has no [MASK] (write [MASK] where a word should be guessed)`);
   });
-  if (!f.params['cls.predictions.bias']) throw new Error('bert fill-mask: the checkpoint has no masked-LM head (cls.predictions.*); give a pretrained/ folder, not classifier/');
+  if (!f.params['cls.predictions.bias']) throw new InputError('bert fill-mask: the checkpoint has no masked-LM head (cls.predictions.*); give a pretrained/ folder, not classifier/');
   // the pooler and NSP head are in the inference graph but play no part in fill-mask
   const uses = (n: string): boolean => !n.startsWith('cls.seq_relationship') && !n.startsWith('bert.pooler');
   requireParams('fill-mask', f, buildPretrainGraph({ ...f.cfg, dropout: 0 }, 1, f.cfg.maxPosition).g, uses, 'a pretrained/ folder has every tensor fill-mask uses');
+  return encoded;
+}
+
+export async function fillMaskFromFolder(ctx: GpuContext, f: BertFolder, texts: readonly string[], topK = 5): Promise<FillMaskOutput[]> {
+  const encoded = checkFillMask(f, texts, topK);
   const inf = await BertInference.create(ctx, f.cfg, f.cfg.maxPosition, f.tok, f.params);
   try {
     const out: FillMaskOutput[] = [];
@@ -118,16 +141,21 @@ export interface ClassifyOutput {
   scores: Record<string, number>;
 }
 
-export async function classifyFromFolder(ctx: GpuContext, f: BertFolder, texts: readonly string[]): Promise<ClassifyOutput[]> {
-  if (!f.labels) throw new Error('bert classify: the checkpoint has no classification head (classifier.weight); give a classifier/ folder, not pretrained/');
+/** classify's input checks, pure: a classification head with the config's shapes, texts that fit. Returns the pieces and the labels. */
+export function checkClassify(f: BertFolder, texts: readonly string[]): { encoded: number[][]; labels: string[] } {
+  if (!f.labels) throw new InputError('bert classify: the checkpoint has no classification head (classifier.weight); give a classifier/ folder, not pretrained/');
   const encoded = encodeAll('classify', f, texts);
+  requireParams('classify', f, buildClassifierGraph(f.cfg, f.labels.length, 1, f.cfg.maxPosition).g, () => true, 'a classifier/ folder has every tensor classification uses');
+  return { encoded, labels: f.labels };
+}
+
+export async function classifyFromFolder(ctx: GpuContext, f: BertFolder, texts: readonly string[]): Promise<ClassifyOutput[]> {
+  const { encoded, labels } = checkClassify(f, texts);
   const batch = Math.min(32, texts.length);
-  requireParams('classify', f, buildClassifierGraph(f.cfg, f.labels.length, batch, f.cfg.maxPosition).g, () => true, 'a classifier/ folder has every tensor classification uses');
   // a trainer that never steps (its lr is irrelevant): predict() runs a forward-only graph on its weights
-  const cls = await BertClassifier.create(ctx, f.cfg, f.labels.length, { batch, block: f.cfg.maxPosition, lr: 1e-3, steps: 1, seed: 1 }, f.params);
+  const cls = await BertClassifier.create(ctx, f.cfg, labels.length, { batch, block: f.cfg.maxPosition, lr: 1e-3, steps: 1, seed: 1 }, f.params);
   try {
     const probs = await cls.predict(encoded, specialsOf(f.tok));
-    const labels = f.labels;
     return probs.map((p, i) => {
       const best = p.indexOf(Math.max(...p));
       return { text: texts[i]!, label: labels[best]!, scores: Object.fromEntries(labels.map((l, j) => [l, p[j]!])) };
@@ -144,16 +172,21 @@ export interface SimilarityOutput {
   cosine: number[][];
 }
 
-/** The contextual vector of `word` in each text (mean over its pieces) and their cosine similarities. */
-export async function similarityFromFolder(ctx: GpuContext, f: BertFolder, word: string, texts: readonly string[]): Promise<SimilarityOutput> {
+/** similarity's input checks, pure: texts that fit, each holding the word, and the encoder's tensors. */
+export function checkSimilarity(f: BertFolder, word: string, texts: readonly string[]): void {
   const encoded = encodeAll('similarity', f, texts);
   const pieces = f.tok.encode(word);
-  if (!pieces.length) throw new Error(`bert similarity: "${word}" has no word pieces`);
+  if (!pieces.length) throw new InputError(`bert similarity: --word "${shown(word)}" has no word pieces`);
   encoded.forEach((ids, i) => {
-    if (wordAt(ids, pieces) < 0) throw new Error(`bert similarity: "${word}" does not occur in "${texts[i]}"`);
+    if (wordAt(ids, pieces) < 0) throw new InputError(`bert similarity: "${shown(word)}" does not occur in "${shown(texts[i]!)}"`);
   });
   const encoderOnly = (n: string): boolean => n.startsWith('bert.embeddings.') || n.startsWith('bert.encoder.');
   requireParams('similarity', f, buildPretrainGraph({ ...f.cfg, dropout: 0 }, 1, f.cfg.maxPosition).g, encoderOnly, 'the encoder (bert.embeddings.*, bert.encoder.*) is needed');
+}
+
+/** The contextual vector of `word` in each text (mean over its pieces) and their cosine similarities. */
+export async function similarityFromFolder(ctx: GpuContext, f: BertFolder, word: string, texts: readonly string[]): Promise<SimilarityOutput> {
+  checkSimilarity(f, word, texts);
   const inf = await BertInference.create(ctx, f.cfg, f.cfg.maxPosition, f.tok, f.params);
   try {
     const vecs: Float32Array[] = [];

@@ -21,7 +21,9 @@
 import { Graph, type Value } from '../graph/graph';
 import { Dropout, LayerNorm, TransformerBlock, Rng } from '../nn/layers';
 import { normal } from '../nn/init';
-import { ShapeError } from '../util/errors';
+import { InputError, ShapeError } from '../util/errors';
+import { ATTENTION_MAX_HEAD_DIM } from '../ops/attention';
+import type { SizedTensor } from '../gpu/limits';
 
 export interface GptConfig {
   vocabSize: number;
@@ -42,14 +44,42 @@ export const GPT_PRESETS = {
   medium: { layers: 4, heads: 4, embd: 128, block: 128 },
 } as const;
 
+/**
+ * The configuration rules, in one place: the CLI checks its flags with this before the browser
+ * starts, a checkpoint's config.json is checked with it, and every graph builder calls it.
+ * Throws an InputError naming the field and the rule.
+ */
 export function checkGptConfig(c: GptConfig): void {
-  const whole = (k: keyof GptConfig): void => {
-    if (!Number.isInteger(c[k]) || (c[k] as number) < 1) throw new ShapeError('gpt', `${k} must be a positive integer, got ${String(c[k])}`);
+  const bad = (why: string): never => {
+    throw new InputError(`gpt: ${why}`);
   };
-  (['vocabSize', 'block', 'layers', 'heads', 'embd'] as const).forEach(whole);
-  if (c.embd % c.heads !== 0) throw new ShapeError('gpt', `embd ${c.embd} is not divisible by ${c.heads} heads`);
-  if ((c.embd / c.heads) % 4 !== 0) throw new ShapeError('gpt', `head size embd/heads = ${c.embd / c.heads} must be a multiple of 4 (the attention kernels read vec4s)`);
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw new ShapeError('gpt', `dropout must be in [0, 1), got ${c.dropout}`);
+  for (const k of ['vocabSize', 'block', 'layers', 'heads', 'embd'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 1) bad(`${k} must be a positive integer, got ${String(c[k])}`);
+  }
+  if (c.embd % c.heads !== 0) bad(`embd ${c.embd} is not divisible by heads ${c.heads}`);
+  const d = c.embd / c.heads;
+  if (d % 4 !== 0) bad(`head size embd/heads = ${c.embd}/${c.heads} = ${d} must be a multiple of 4 (the attention kernels read vec4s)`);
+  if (d > ATTENTION_MAX_HEAD_DIM) bad(`head size embd/heads = ${c.embd}/${c.heads} = ${d} is past the attention kernels' limit of ${ATTENTION_MAX_HEAD_DIM} (use more heads)`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) bad(`dropout must be in [0, 1), got ${c.dropout}`);
+}
+
+/**
+ * The largest tensors a training run of `c` on batches of B windows allocates (GPU buffers and
+ * their host copies), for checkFits before anything is built: the tied embedding (its gradient
+ * and AdamW moments have its shape), the position table, the widest weight, the logits and the
+ * MLP activations.
+ */
+export function gptTensorSizes(c: GptConfig, B: number): SizedTensor[] {
+  const rows = B * c.block;
+  const size = 'lower --embd or the vocabulary';
+  const act = 'lower --batch or --block';
+  return [
+    { name: 'transformer.wte.weight', shape: [c.vocabSize, c.embd], hint: size },
+    { name: 'transformer.wpe.weight', shape: [c.block, c.embd], hint: 'lower --block or --embd' },
+    { name: 'mlp.fc.weight', shape: [c.embd, 4 * c.embd], hint: 'lower --embd' },
+    { name: 'logits', shape: [rows, c.vocabSize], hint: `${act} (or the vocabulary)` },
+    { name: 'mlp hidden activations', shape: [rows, 4 * c.embd], hint: `${act} or --embd` },
+  ];
 }
 
 /** Trainable parameters (wte counted once: the head is tied). */

@@ -4,18 +4,37 @@
 // the batch order is reproducible and a resumed run (the generator's counter is saved) continues
 // with the same batches.
 import { Rng } from '../util/prng';
-import { ShapeError } from '../util/errors';
+import { InputError, ShapeError } from '../util/errors';
 
 export interface LmSplit {
   train: Int32Array;
   val: Int32Array;
 }
 
+/** Tokens in the train and validation splits of a stream of n tokens. */
+export function splitSizes(n: number, trainFraction = 0.9): { train: number; val: number } {
+  const train = Math.floor(n * trainFraction);
+  return { train, val: n - train };
+}
+
 /** First `trainFraction` (default 0.9) for training, the rest for validation. */
 export function splitTokens(ids: ArrayLike<number>, trainFraction = 0.9): LmSplit {
   const all = Int32Array.from(ids);
-  const n = Math.floor(all.length * trainFraction);
+  const n = splitSizes(all.length, trainFraction).train;
   return { train: all.subarray(0, n), val: all.subarray(n) };
+}
+
+/**
+ * A text of n tokens is long enough for windows of `block` when its validation split holds a
+ * window of block + 1 tokens with room to move (block + 2). The CLI checks a corpus with this
+ * before the browser starts; the training loop checks the real token count again.
+ */
+export function checkLmSplit(n: number, block: number, unit = 'tokens'): void {
+  const need = block + 2;
+  if (splitSizes(n).val >= need) return;
+  let min = need;
+  while (splitSizes(min).val < need) min++;
+  throw new InputError(`gpt: the text is ${n} ${unit}; its validation split (the last 10%) has ${splitSizes(n).val}, fewer than the ${need} that windows of --block ${block} need: give a text of at least ${min} ${unit} or a smaller --block`);
 }
 
 export interface LmBatch {

@@ -13,7 +13,8 @@ import { buildCheckpoint, parseCheckpoint, type JsonObject, type TrainingProgres
 import { loadSafetensors, saveSafetensors } from '../io/safetensors';
 import { fromHf, gpt2Config, toHf, type Params } from '../io/gpt2_hf';
 import { Rng } from '../util/prng';
-import { buildGpt, buildGptAttentionMap, buildGptDecode, gptParamCount, type GptConfig } from './gpt';
+import { checkFits } from '../gpu/limits';
+import { buildGpt, buildGptAttentionMap, buildGptDecode, checkGptConfig, gptParamCount, gptTensorSizes, type GptConfig } from './gpt';
 import type { LmBatch } from './gpt_data';
 import { argmax, beamSearch, sampleNext, type SampleOptions } from './sampling';
 
@@ -66,6 +67,9 @@ export class GptModel {
   ) {}
 
   static async create(ctx: GpuContext, config: GptConfig, optim: GptOptimOptions): Promise<GptModel> {
+    // too large for this adapter: say so (tensor, size, limit) before building anything
+    checkGptConfig(config);
+    checkFits('gpt', gptTensorSizes(config, optim.batch), ctx.limits);
     const m = buildGpt(config, optim.batch, config.block, { seed: optim.seed });
     const schedule = warmupCosine({ lr: optim.lr, warmup: optim.warmup, total: optim.decaySteps, minLr: optim.minLr ?? optim.lr / 10 });
     const trainer = await Trainer.create(

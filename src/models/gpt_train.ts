@@ -8,11 +8,11 @@ import type { JsonObject } from '../io/checkpoint';
 import { Rng } from '../util/prng';
 import { CharTokenizer } from '../text/char';
 import { BpeTokenizer } from '../text/bpe';
-import { tokenizerFromJSON, type Tokenizer } from '../text/tokenizer';
+import { checkEncodable, tokenizerFromJSON, type Tokenizer } from '../text/tokenizer';
 import { checkGptConfig, type GptConfig } from './gpt';
-import { GptModel, readGptConfigFile, type GenerateOptions, type GptOptimOptions } from './gpt_runtime';
-import { batchAt, randomBatch, splitTokens, unigramBaseline, type LmBatch } from './gpt_data';
-import { configFromGpt2 } from '../io/gpt2_hf';
+import { GptModel, type GenerateOptions, type GptOptimOptions } from './gpt_runtime';
+import { openGptFolder } from './gpt_folder';
+import { batchAt, checkLmSplit, randomBatch, splitTokens, unigramBaseline, type LmBatch } from './gpt_data';
 
 export interface GptRunOptions {
   text: string;
@@ -84,13 +84,16 @@ function evalBatches(val: Int32Array, B: number, T: number, iters: number): LmBa
 }
 
 export async function trainGpt(ctx: GpuContext, o: GptRunOptions): Promise<GptRunResult> {
-  const tokenizer = makeTokenizer(o);
+  // every input is checked before the model is built: the folder, the text, the prompt
+  const folder = o.resume ? openGptFolder(o.resume) : null;
+  const tokenizer = folder?.tokenizer ?? makeTokenizer(o);
+  if (folder) checkEncodable(tokenizer, o.text, 'the corpus (with the checkpoint\'s tokenizer)');
+  if (o.prompt !== undefined) checkEncodable(tokenizer, o.prompt, '--prompt');
   const ids = tokenizer.encode(o.text);
   const { train, val } = splitTokens(ids);
-  let config: GptConfig = { vocabSize: tokenizer.vocabSize, block: o.block, layers: o.layers, heads: o.heads, embd: o.embd, dropout: o.dropout, bias: o.bias ?? true };
-  if (o.resume) config = { ...configFromGpt2(readGptConfigFile(o.resume)), dropout: o.dropout };
+  const config: GptConfig = folder ? { ...folder.config, dropout: o.dropout } : { vocabSize: tokenizer.vocabSize, block: o.block, layers: o.layers, heads: o.heads, embd: o.embd, dropout: o.dropout, bias: o.bias ?? true };
   checkGptConfig(config);
-  if (val.length < config.block + 2) throw new Error(`gpt: the validation split has ${val.length} tokens, fewer than a window of ${config.block + 1}: give a longer text or a smaller --block`);
+  checkLmSplit(ids.length, config.block);
   const optim: GptOptimOptions = { batch: o.batch, lr: o.lr, warmup: o.warmup ?? Math.min(100, Math.floor(o.steps / 10)), decaySteps: o.steps, seed: o.seed };
   const model = await GptModel.create(ctx, config, optim);
   let dataRng = new Rng(o.seed, 0xda7a);

@@ -22,6 +22,7 @@
 // So the same words in a different order ("good, but overpriced" vs "overpriced, but good") or
 // with a "not" get different labels: a bag of words cannot reach 100%.
 import { Rng } from '../util/prng';
+import { InputError } from '../util/errors';
 
 // ---------------------------------------------------------------------------------------------
 // (a) pretraining documents
@@ -226,20 +227,22 @@ export function sentimentRule(text: string): 0 | 1 {
 // (c) user files
 
 /** Parses `label<TAB>text` lines, label 0 or 1. Blank lines and lines starting with '#' are
- *  skipped, as is a first line `label<TAB>text` (a header). Errors name the line (1-based). */
+ *  skipped, as is a first line `label<TAB>text` (a header). Errors (InputError) name the line
+ *  (1-based) and what is wrong; a file needs at least 2 examples (one to train on, one held out). */
 export function parseLabelledTsv(content: string, fileName = 'input'): LabelledText[] {
   const out: LabelledText[] = [];
   content.split(/\r?\n/).forEach((line, i) => {
     const where = `${fileName}:${i + 1}`;
     if (line.trim() === '' || line.startsWith('#')) return;
     const tab = line.indexOf('\t');
-    if (tab < 0) throw new Error(`${where}: no tab; expected "label<TAB>text" (label 0 or 1), got ${JSON.stringify(line.slice(0, 60))}`);
+    if (tab < 0) throw new InputError(`${where}: no tab; expected "label<TAB>text" (label 0 or 1), got ${JSON.stringify(line.slice(0, 60))}`);
     const label = line.slice(0, tab).trim(), text = line.slice(tab + 1).trim();
     if (out.length === 0 && label.toLowerCase() === 'label') return;
-    if (label !== '0' && label !== '1') throw new Error(`${where}: label ${JSON.stringify(label)} is not 0 or 1`);
-    if (text === '') throw new Error(`${where}: the text after the tab is empty`);
+    if (label !== '0' && label !== '1') throw new InputError(`${where}: label ${JSON.stringify(label)} is not 0 or 1`);
+    if (text === '') throw new InputError(`${where}: the text after the tab is empty`);
     out.push({ label: label === '1' ? 1 : 0, text });
   });
-  if (out.length === 0) throw new Error(`${fileName}: no examples (expected lines of "label<TAB>text")`);
+  if (out.length === 0) throw new InputError(`${fileName}: no examples (expected lines of "label<TAB>text")`);
+  if (out.length < 2) throw new InputError(`${fileName}: only 1 example; at least 2 are needed (one to train on, one held out)`);
   return out;
 }

@@ -71,6 +71,18 @@ export class CharTokenizer implements Tokenizer {
     return out;
   }
 
+  /** Characters of `text` not in the vocabulary, with their positions (in code points, from 0). */
+  unknownChars(text: string): { char: string; position: number }[] {
+    if (this.unkId >= 0) return [];
+    const out: { char: string; position: number }[] = [];
+    let pos = 0;
+    for (const ch of text) {
+      if (!this.ids.has(ch)) out.push({ char: ch, position: pos });
+      pos++;
+    }
+    return out;
+  }
+
   decode(ids: readonly number[]): string {
     checkIds('CharTokenizer', ids, this.vocabSize);
     let s = '';

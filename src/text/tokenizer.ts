@@ -6,9 +6,10 @@
 // Round trips: `decode(encode(s)) === s` holds exactly for the byte-level BPE on any string, for
 // the char tokenizer on strings whose characters are all in its vocabulary, and for WordPiece
 // only up to its normalisation (lowercasing, accent stripping, whitespace) and [UNK]s.
-import { CharTokenizer, type CharTokenizerJSON } from './char';
+import { CharTokenizer, describeChar, type CharTokenizerJSON } from './char';
 import { BpeTokenizer, type BpeTokenizerJSON } from './bpe';
 import { WordPieceTokenizer, type WordPieceTokenizerJSON } from './wordpiece';
+import { InputError } from '../util/errors';
 
 export type TokenizerKind = 'char' | 'bpe' | 'wordpiece';
 
@@ -46,4 +47,18 @@ export function checkIds(who: string, ids: readonly number[], vocabSize: number)
       throw new RangeError(`${who}.decode: id ${id} at position ${i} is outside [0, ${vocabSize})`);
     }
   }
+}
+
+/**
+ * Refuses (InputError) a text a char tokenizer cannot encode, naming every character it lacks and
+ * where (code-point positions from 0; the first 8 shown). `what` names the text, e.g. "--prompt".
+ * Byte-level BPE encodes any string and WordPiece maps unknowns to [UNK], so they always pass.
+ */
+export function checkEncodable(tok: Tokenizer, text: string, what: string): void {
+  if (!(tok instanceof CharTokenizer)) return;
+  const missing = tok.unknownChars(text);
+  if (!missing.length) return;
+  const shown = missing.slice(0, 8).map((m) => `${describeChar(m.char)} at ${m.position}`).join(', ');
+  const more = missing.length > 8 ? ` and ${missing.length - 8} more` : '';
+  throw new InputError(`${what} has ${missing.length} character${missing.length > 1 ? 's' : ''} the tokenizer's vocabulary lacks (it was trained on the corpus): ${shown}${more}`);
 }

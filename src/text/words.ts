@@ -5,7 +5,7 @@
 // Streaming: `WordCounter.add(chunk)` takes text in pieces of any size (a word cut by a chunk
 // edge is carried to the next piece), so a large file is counted without holding it whole;
 // `forEachSentence` replays the same pieces as sentences of vocabulary ids.
-import { ShapeError } from '../util/errors';
+import { InputError, ShapeError } from '../util/errors';
 
 /** Words are runs of letters/digits, optionally joined by inner apostrophes ("don't"). */
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu;
@@ -102,7 +102,7 @@ export class WordCounter {
   }
 }
 
-export class CorpusError extends Error {
+export class CorpusError extends InputError {
   constructor(message: string) {
     super(`word2vec corpus: ${message}`);
     this.name = 'CorpusError';

@@ -2,7 +2,7 @@
 // defaults, every kind of bad argument, and a model with a file flag plugged in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTrainArgs, defaultOutDir, progressLine, usage, MODELS, type ModelSpec, type Parsed, type TrainArgs } from '../../scripts/lib/cli';
+import { parseTrainArgs, defaultOutDir, progressLine, usage, maxOf, baselineLine, COMMON_FLAGS, MODELS, type ModelSpec, type Parsed, type TrainArgs } from '../../scripts/lib/cli';
 
 const NOW = new Date(2025, 0, 2, 3, 4, 5);
 
@@ -60,6 +60,23 @@ test('bad arguments are errors with the usage text', () => {
   assert.match(error(['mlp', '--out', '']), /--out needs a value/);
 });
 
+test('negative, zero and absurd numbers are refused naming the flag and the limit; every number has one', () => {
+  assert.match(error(['gpt', '--steps', '-5']), /--steps must be at least 1, got "-5"/);
+  assert.match(error(['gpt', '--layers', '0']), /--layers must be at least 1, got "0"/);
+  assert.match(error(['gpt', '--batch', '100000']), /--batch must be at most 65536, got "100000"/);
+  assert.match(error(['gpt', '--block', '100000']), /--block must be at most 8192, got "100000"/);
+  assert.match(error(['bert', '--heads', '1000']), /--heads must be at most 64/);
+  assert.match(error(['gpt', '--dropout', '1']), /--dropout must be less than 1, got "1"/);
+  assert.match(error(['gpt', '--lr', '1e6']), /--lr must be at most 10/);
+  assert.match(error(['mlp', '--steps', '99999999999999999999']), /--steps is too large \(at most 10000000\)/);
+  assert.match(error(['word2vec', '--window', 'wide']), /--window takes a whole number, got "wide"/);
+  assert.equal(run(['gpt', '--block', '8192']).options.block, 8192, 'the limit itself is allowed');
+  assert.match(usage(MODELS, 'gpt'), /--block N .*\(default \d+, at most 8192\)/);
+  for (const f of [...COMMON_FLAGS, ...MODELS.flatMap((m) => m.flags)]) {
+    if (f.kind === 'int' || f.kind === 'number') assert.ok(maxOf(f), `--${f.name} has no upper limit (FLAG_MAX or max)`);
+  }
+});
+
 test('--help prints the usage, for one model when named', () => {
   const all = parseTrainArgs(['--help']);
   assert.equal(all.kind, 'help');
@@ -95,4 +112,12 @@ test('progress line', () => {
   assert.equal(progressLine(5, 10, { loss: 0.123456 }, 10), '[#####.....]   5/10  loss 0.1235');
   assert.equal(progressLine(10, 10, {}, 4), '[####]  10/10');
   assert.equal(progressLine(0, 0, { acc: 1 }, 2), '[..]  0/0  acc 1');
+});
+
+test('the final loss is printed beside the unigram baseline and, for the built-in stories, the corpus floor', () => {
+  const line = baselineLine({ val_loss: 0.44421, unigram_baseline: 3.05206, entropy_floor_nats_per_char: 0.10784, tokenizer: 'char' });
+  assert.equal(line, "val loss 0.4442 nats/char; unigram baseline 3.0521 (no context); corpus floor 0.1078 (the generator's own entropy)");
+  assert.equal(baselineLine({ val_loss: 2.5, unigram_baseline: 6, tokenizer: 'bpe' }), 'val loss 2.5000 nats/token; unigram baseline 6.0000 (no context)');
+  assert.equal(baselineLine({ loss: 0.1, accuracy: 1 }), null); // e.g. the perceptron
+  assert.equal(baselineLine({ val_loss: NaN, unigram_baseline: 3 }), null);
 });

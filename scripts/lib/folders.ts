@@ -1,0 +1,85 @@
+// Checkpoint folders named on the command line (`--resume DIR`, `npm run generate -- DIR`,
+// `npm run bert -- op DIR`), read and checked in Node before the browser starts, by the same
+// pure code the pages run (src/models/gpt_folder.ts, src/models/bert_use.ts). Every refusal is
+// an InputError that starts with how the user named the folder.
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../../src/util/errors';
+import { decodeUtf8Text } from '../../src/util/utf8';
+import { GPT_FOLDER_FILES, openGptFolder, type GptFolder } from '../../src/models/gpt_folder';
+import { openBertFolder, type BertFolder } from '../../src/models/bert_use';
+
+/** The file's stats, or null when nothing is there. */
+export function statOf(p: string): Stats | null {
+  try {
+    return statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+/** Run `fn`; an InputError it throws is re-thrown with `label` in front (other errors pass). */
+export function about<T>(label: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`${label}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** `about` for an async `fn`. */
+export async function aboutAsync<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`${label}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** A user's text file: there, a file, UTF-8 text and not empty (src/util/utf8.ts). */
+export function readTextFile(label: string, p: string): string {
+  const st = statOf(p);
+  if (!st) throw new InputError(`${label}: no such file`);
+  if (st.isDirectory()) throw new InputError(`${label}: a folder, not a file`);
+  return decodeUtf8Text(label, new Uint8Array(readFileSync(p)));
+}
+
+/** The files of `names` that `dir` holds (a folder that must exist), by name. */
+export function readFolder(label: string, dir: string, names: readonly string[]): Record<string, Uint8Array> {
+  const st = statOf(dir);
+  if (!st) throw new InputError(`${label}: no such folder`);
+  if (!st.isDirectory()) throw new InputError(`${label}: a file, not a folder`);
+  const files: Record<string, Uint8Array> = {};
+  for (const n of names) {
+    const p = path.join(dir, n);
+    const s = statOf(p);
+    if (s && !s.isFile()) throw new InputError(`${label}: ${n} is not a file`);
+    if (s) files[n] = new Uint8Array(readFileSync(p));
+  }
+  return files;
+}
+
+/** What --resume sends of a gpt folder (the optimizer state too, when there). */
+export const GPT_RESUME_FILES = [...GPT_FOLDER_FILES, 'optimizer.safetensors'] as const;
+
+/** A GPT folder, opened and checked; `label` names it in errors (e.g. "--resume runs/gpt-1"). */
+export function openGptFolderAt(label: string, dir: string): { folder: GptFolder; files: Record<string, Uint8Array> } {
+  const files = readFolder(label, dir, GPT_RESUME_FILES);
+  return { folder: about(label, () => openGptFolder(files)), files };
+}
+
+/** The files of a BERT folder (Hugging Face's layout, plus our optimizer state). */
+export const BERT_FILES = ['model.safetensors', 'config.json', 'vocab.txt', 'tokenizer_config.json', 'optimizer.safetensors'] as const;
+
+/** A BERT folder, opened and checked. */
+export function openBertFolderAt(label: string, dir: string): { folder: BertFolder; files: Record<string, Uint8Array> } {
+  const files = readFolder(label, dir, BERT_FILES);
+  return { folder: about(label, () => openBertFolder(files)), files };
+}
+
+/** Files as base64 under `prefix` (how they travel to a page: page.evaluate passes strings). */
+export function asBase64(files: Readonly<Record<string, Uint8Array>>, prefix = ''): Record<string, string> {
+  return Object.fromEntries(Object.entries(files).map(([n, b]) => [`${prefix}${n}`, Buffer.from(b).toString('base64')]));
+}

@@ -1,0 +1,112 @@
+// Everything about a `npm run train` run that can be checked before the browser starts, after
+// the flags themselves (scripts/lib/cli.ts): the output folder, the files (corpus, labels,
+// questions: there, UTF-8 text, long enough, well-formed lines), the --resume folder, and the
+// rules that tie flags together (embd divisible by heads, …). The rules are the models' own pure
+// checks (checkGptConfig, checkBertConfig, checkLmSplit, parseLabelledTsv, …), so each lives in
+// one place; this module only feeds them. A refusal is an InputError (exit 2, one line).
+import { accessSync, constants, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../../src/util/errors';
+import { checkGptConfig, type GptConfig } from '../../src/models/gpt';
+import { checkLmSplit } from '../../src/models/gpt_data';
+import { bertConfig, checkBertConfig } from '../../src/models/bert';
+import { bertDocuments, checkBertResume } from '../../src/models/bert_pipeline';
+import { parseLabelledTsv } from '../../src/text/bert_data';
+import { CharTokenizer } from '../../src/text/char';
+import { checkEncodable, type Tokenizer } from '../../src/text/tokenizer';
+import { Vocab, countWords, stringSource } from '../../src/text/words';
+import { parseQuestions } from '../../src/eval/similarity';
+import type { FlagValue, TrainArgs } from './cli';
+import { BERT_FILES, about, aboutAsync, asBase64, openGptFolderAt, readFolder, readTextFile, statOf } from './folders';
+
+/**
+ * --out: refuse a file, a folder that is not empty (unless resuming) and a place no folder can
+ * be made, before training — not after it, when the run would be lost.
+ */
+export function checkOutDir(out: string, resuming: boolean): void {
+  const st = statOf(out);
+  if (st && !st.isDirectory()) throw new InputError(`--out ${out}: a file is there, not a folder`);
+  if (st && !resuming && readdirSync(out).length > 0) throw new InputError(`--out ${out}: the folder exists and is not empty (give a new folder; only a --resume run writes into a used one)`);
+  let p = path.resolve(out);
+  while (!statOf(p)) p = path.dirname(p);
+  if (!statOf(p)!.isDirectory()) throw new InputError(`--out ${out}: ${p} is a file, so the folder cannot be made`);
+  try {
+    accessSync(p, constants.W_OK);
+  } catch {
+    throw new InputError(`--out ${out}: ${p} is not writable`);
+  }
+}
+
+type Options = Readonly<Record<string, FlagValue>>;
+const num = (o: Options, k: string): number => {
+  const v = o[k];
+  if (typeof v !== 'number') throw new Error(`validate: option --${k} has no number (a ModelSpec default is missing)`);
+  return v;
+};
+
+/** GPT: the config rules, the corpus long enough for --block, --prompt and --resume. */
+function checkGpt(a: TrainArgs, corpus: string | undefined, files: Record<string, string>): void {
+  const o = a.options;
+  let config: GptConfig;
+  let tok: Tokenizer | null = null;
+  if (typeof o.resume === 'string') {
+    const { folder, files: raw } = openGptFolderAt(`--resume ${o.resume}`, o.resume);
+    Object.assign(files, asBase64(raw, 'resume/'));
+    config = { ...folder.config, dropout: num(o, 'dropout') };
+    tok = folder.tokenizer;
+    if (corpus !== undefined) checkEncodable(tok, corpus, `--corpus ${String(o.corpus)} (with the checkpoint's tokenizer)`);
+  } else {
+    const bpe = o.tokenizer === 'bpe';
+    if (corpus !== undefined && !bpe) tok = CharTokenizer.train(corpus);
+    // the built-in corpus's vocabulary is known only in the page; any positive size passes the rules
+    const vocabSize = bpe ? num(o, 'vocab') : (tok?.vocabSize ?? 1);
+    config = { vocabSize, block: num(o, 'block'), layers: num(o, 'layers'), heads: num(o, 'heads'), embd: num(o, 'embd'), dropout: num(o, 'dropout'), bias: true };
+  }
+  checkGptConfig(config);
+  if (corpus !== undefined) {
+    // a char tokenizer makes one token per code point; byte-level BPE never more than one per byte
+    if (tok?.kind === 'char') about(`--corpus ${String(o.corpus)}`, () => checkLmSplit([...corpus].length, config.block, 'characters'));
+    else about(`--corpus ${String(o.corpus)}`, () => checkLmSplit(Buffer.byteLength(corpus), config.block, 'bytes'));
+  }
+  if (typeof o.prompt === 'string' && tok) checkEncodable(tok, o.prompt, '--prompt');
+}
+
+/** BERT: the config rules, the corpus' documents, the label lines and --resume. */
+function checkBert(a: TrainArgs, texts: Readonly<Record<string, string>>, files: Record<string, string>): void {
+  const o = a.options;
+  checkBertConfig(bertConfig({ vocabSize: num(o, 'vocab'), hidden: num(o, 'embd'), layers: num(o, 'layers'), heads: num(o, 'heads'), maxPosition: num(o, 'block'), dropout: num(o, 'dropout') }));
+  if (texts.corpus !== undefined) about(`--corpus ${String(o.corpus)}`, () => bertDocuments(texts.corpus!));
+  if (texts.labels !== undefined) parseLabelledTsv(texts.labels, `--labels ${String(o.labels)}`);
+  if (typeof o.resume === 'string') {
+    // a bert run folder holds the checkpoint in pretrained/
+    const dir = statOf(path.join(o.resume, 'pretrained', 'config.json')) ? path.join(o.resume, 'pretrained') : o.resume;
+    const raw = readFolder(`--resume ${dir}`, dir, BERT_FILES);
+    about(`--resume ${dir}`, () => checkBertResume(raw, a.steps, num(o, 'block')));
+    Object.assign(files, asBase64(raw, 'resume/'));
+  }
+}
+
+/** word2vec: a corpus with words that pass --min-count, a questions file of four-word lines. */
+async function checkWord2vec(a: TrainArgs, texts: Readonly<Record<string, string>>): Promise<void> {
+  const o = a.options;
+  if (texts.corpus !== undefined) {
+    const counts = await aboutAsync(`--corpus ${String(o.corpus)}`, () => countWords(stringSource(texts.corpus!)));
+    about(`--corpus ${String(o.corpus)}`, () => Vocab.fromCounts(counts.counts, num(o, 'min-count')));
+  }
+  if (texts.questions !== undefined) parseQuestions(texts.questions, `--questions ${String(o.questions)}`);
+}
+
+/**
+ * Check a parsed run and gather what the page needs: the texts of its file flags by flag name,
+ * and a --resume folder's files as base64 under `resume/<file>`. Throws InputError.
+ */
+export async function prepareTrainJob(a: TrainArgs): Promise<Record<string, string>> {
+  checkOutDir(a.out, typeof a.options.resume === 'string');
+  const texts: Record<string, string> = {};
+  for (const name of a.files) texts[name] = readTextFile(`--${name} ${String(a.options[name])}`, String(a.options[name]));
+  const files: Record<string, string> = { ...texts };
+  if (a.model === 'gpt') checkGpt(a, texts.corpus, files);
+  else if (a.model === 'bert') checkBert(a, texts, files);
+  else if (a.model === 'word2vec') await checkWord2vec(a, texts);
+  return files;
+}
