@@ -66,7 +66,7 @@ function source(): TextSource {
   if ($<HTMLSelectElement>('corpus').value === 'file') {
     const f = $<HTMLInputElement>('file').files?.[0];
     if (!f) throw new Error('choose a text file first');
-    return blobSource(f);
+    return blobSource(f, undefined, f.name);
   }
   return builtinCorpus({ tokens: num('tokens'), seed: 1 });
 }

@@ -6,6 +6,7 @@
 // edge is carried to the next piece), so a large file is counted without holding it whole;
 // `forEachSentence` replays the same pieces as sentences of vocabulary ids.
 import { InputError, ShapeError } from '../util/errors';
+import { firstInvalidUtf8 } from '../util/utf8';
 
 /** Words are runs of letters/digits, optionally joined by inner apostrophes ("don't"). */
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu;
@@ -59,17 +60,42 @@ export function stringSource(text: string, chunkSize = 1 << 20): TextSource {
   };
 }
 
-/** A source over a Blob/File, read slice by slice (never whole) — the browser's large-file path. */
-export function blobSource(blob: Blob, chunkBytes = 4 << 20): TextSource {
+/**
+ * A source over a Blob/File, read slice by slice (never whole) — the browser's large-file path.
+ * Strict UTF-8: a byte that does not decode is an InputError naming `name` and its offset in the
+ * file (never trained on as U+FFFD).
+ */
+export function blobSource(blob: Blob, chunkBytes = 4 << 20, name = 'the text file'): TextSource {
   return {
     async *chunks() {
-      const dec = new TextDecoder('utf-8', { fatal: false });
+      const dec = new TextDecoder('utf-8', { fatal: true });
       for (let i = 0; i < blob.size; i += chunkBytes) {
-        const buf = await blob.slice(i, i + chunkBytes).arrayBuffer();
-        yield dec.decode(buf, { stream: i + chunkBytes < blob.size });
+        const buf = new Uint8Array(await blob.slice(i, i + chunkBytes).arrayBuffer());
+        let text: string;
+        try {
+          text = dec.decode(buf, { stream: i + chunkBytes < blob.size });
+        } catch {
+          throw new InputError(`${name}: not UTF-8 text: ${await badByte(blob, i, buf)}`);
+        }
+        yield text;
       }
     },
   };
+}
+
+/** Where a strict decode of `chunk` (at `offset` in `blob`, all before it valid) failed. */
+async function badByte(blob: Blob, offset: number, chunk: Uint8Array): Promise<string> {
+  // the sequence the previous chunk left open starts at most 3 bytes back, at its lead byte
+  const back = new Uint8Array(await blob.slice(Math.max(0, offset - 3), offset).arrayBuffer());
+  let start = back.length;
+  while (start > 0 && (back[start - 1]! & 0xc0) === 0x80) start--;
+  if (start > 0 && back[start - 1]! >= 0xc0) start--;
+  else start = back.length;
+  const bytes = new Uint8Array(back.length - start + chunk.length);
+  bytes.set(back.subarray(start));
+  bytes.set(chunk, back.length - start);
+  const at = Math.max(0, firstInvalidUtf8(bytes));
+  return `byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at offset ${offset - (back.length - start) + at} does not start a valid UTF-8 sequence`;
 }
 
 /** Counts words over streamed text. */

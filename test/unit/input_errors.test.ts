@@ -17,7 +17,7 @@ import { checkEncodable } from '../../src/text/tokenizer';
 import { parseLabelledTsv } from '../../src/text/bert_data';
 import { parseQuestions } from '../../src/eval/similarity';
 import { SafetensorsError } from '../../src/io/safetensors';
-import { CorpusError } from '../../src/text/words';
+import { CorpusError, blobSource } from '../../src/text/words';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 /** Asserts `fn` throws an InputError whose one-line message matches `re`. */
@@ -134,4 +134,22 @@ test('a BERT corpus needs four documents (blank-line separated)', () => {
 test('the errors of bad files are input errors: safetensors, word2vec corpora', () => {
   assert.ok(new SafetensorsError('x') instanceof InputError);
   assert.ok(new CorpusError('x') instanceof InputError);
+});
+
+test('a dropped text file (blobSource) is strict UTF-8: the bad byte and its offset in the file, across chunk ends too', async () => {
+  const read = async (bytes: number[], chunk: number): Promise<string> => {
+    let text = '';
+    for await (const c of blobSource(new Blob([Uint8Array.from(bytes)]), chunk, 'notes.txt').chunks()) text += c;
+    return text;
+  };
+  const euro = [0xe2, 0x82, 0xac]; // "€", 3 bytes
+  const good = [...Buffer.from('one two '), ...euro, ...Buffer.from(' three')];
+  for (const chunk of [1, 2, 3, 4, 5, 64]) assert.equal(await read(good, chunk), 'one two € three', `chunk ${chunk}`);
+  const bad = [...Buffer.from('one two '), 0xe2, 0x82, 0x41, ...Buffer.from(' three')]; // "€" cut short at offset 8
+  for (const chunk of [1, 2, 3, 9, 10, 64]) {
+    await assert.rejects(read(bad, chunk), (e: Error) => e instanceof InputError && /^notes\.txt: not UTF-8 text: byte 0xe2 at offset 8 does not start/.test(e.message), `chunk ${chunk}`);
+  }
+  // a file that ends inside a sequence
+  await assert.rejects(read([...Buffer.from('ab'), 0xe2, 0x82], 2), /byte 0xe2 at offset 2/);
+  await assert.rejects(read([0x61, 0xff, 0x62], 64), /byte 0xff at offset 1/);
 });
