@@ -6,6 +6,7 @@
 import type { GpuContext } from '../../src/gpu/device';
 import { generateStories, splitStories } from '../../src/text/stories';
 import { trainGpt, saveRun } from '../../src/models/gpt_train';
+import { GPT_TRAIN_DEFAULTS as G } from '../../src/models/gpt';
 import { fromBase64 } from '../common/base64';
 
 type FlagValue = string | number | boolean;
@@ -42,15 +43,15 @@ export async function gptJob(ctx: GpuContext, job: GptJobInput, progress: (p: Gp
   const run = await trainGpt(ctx, {
     text,
     tokenizer: opt['tokenizer'] === 'bpe' ? 'bpe' : 'char',
-    vocab: num('vocab', 512),
-    layers: num('layers', 2),
-    heads: num('heads', 2),
-    embd: num('embd', 64),
-    block: num('block', 64),
-    batch: num('batch', 8),
+    vocab: num('vocab', G.vocab),
+    layers: num('layers', G.layers),
+    heads: num('heads', G.heads),
+    embd: num('embd', G.embd),
+    block: num('block', G.block),
+    batch: num('batch', G.batch),
     steps: job.steps,
-    lr: num('lr', 2e-2),
-    dropout: num('dropout', 0),
+    lr: num('lr', G.lr),
+    dropout: num('dropout', G.dropout),
     seed: job.seed,
     prompt: typeof opt['prompt'] === 'string' ? (opt['prompt'] as string) : undefined,
     sampleTokens: 200,

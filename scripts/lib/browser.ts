@@ -28,7 +28,8 @@ export interface ResolvedBrowser {
 export const SYSTEM_BROWSERS = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chromium-headless-shell'] as const;
 const SYSTEM_PATHS = ['/usr/lib/chromium/chromium-headless-shell', '/usr/lib/chromium/chromium'];
 
-export function browserChoice(value = process.env.SHADERGRAD_BROWSER): BrowserChoice {
+/** SHADERGRAD_BROWSER's value (pass process.env.SHADERGRAD_BROWSER): unset or blank is auto. */
+export function browserChoice(value: string | undefined): BrowserChoice {
   const v = (value ?? '').trim() || 'auto';
   if (v === 'auto' || v === 'system' || v === 'bundled') return v;
   throw new Error(`SHADERGRAD_BROWSER must be auto, system or bundled, got "${v}"`);
@@ -78,7 +79,7 @@ export interface ResolveEnv {
 }
 
 /** The browser this run uses (see the file comment for the order). */
-export async function resolveBrowser(choice: BrowserChoice = browserChoice(), o: ResolveEnv = {}): Promise<ResolvedBrowser> {
+export async function resolveBrowser(choice: BrowserChoice = browserChoice(process.env.SHADERGRAD_BROWSER), o: ResolveEnv = {}): Promise<ResolvedBrowser> {
   const env = o.env ?? process.env;
   const envPath = env.CHROMIUM_PATH;
   if (choice !== 'bundled' && envPath) {
@@ -120,7 +121,7 @@ export interface LaunchedBrowser {
   description: string;
 }
 
-export async function launchBrowser(choice: BrowserChoice = browserChoice()): Promise<LaunchedBrowser> {
+export async function launchBrowser(choice: BrowserChoice = browserChoice(process.env.SHADERGRAD_BROWSER)): Promise<LaunchedBrowser> {
   const b = await resolveBrowser(choice);
   const env = Object.keys(b.env).length ? { ...(process.env as Record<string, string>), ...b.env } : undefined;
   let browser: Browser;

@@ -9,6 +9,8 @@
 // (--steps, --layers, --batch, …), in FLAG_MAX below. What needs more than one flag (embd
 // divisible by heads, a corpus long enough for --block) is checked by scripts/lib/validate.ts.
 
+import { GPT_TRAIN_DEFAULTS as G } from '../../src/models/gpt';
+
 export type FlagValue = string | number | boolean;
 
 export interface FlagSpec {
@@ -22,6 +24,8 @@ export interface FlagSpec {
   min?: number;
   /** For `number`: the value must be greater than min, not equal. */
   minExclusive?: boolean;
+  /** The value's name in the usage text (default DIR for strings, FILE for files, N for numbers). */
+  metavar?: string;
   /** Largest allowed value (default: FLAG_MAX[name], if any). */
   max?: number;
   /** For `number`: the value must be less than max, not equal. */
@@ -143,19 +147,19 @@ export const MODELS: readonly ModelSpec[] = [
   {
     name: 'gpt',
     summary: 'a mini GPT (nanoGPT architecture, AdamW, warmup + cosine) on the built-in stories or --corpus FILE; writes Hugging Face GPT-2 files and prints a sample',
-    steps: { default: 1500, unit: 'one AdamW step on --batch windows of --block tokens' },
+    steps: { default: G.steps, unit: 'one AdamW step on --batch windows of --block tokens' },
     flags: [
       { name: 'corpus', kind: 'file', help: 'a UTF-8 text file to train on (default: the built-in seeded stories)' },
-      { name: 'tokenizer', kind: 'choice', choices: ['char', 'bpe'], default: 'char', help: 'character-level or byte-level BPE trained on the corpus' },
-      { name: 'vocab', kind: 'int', min: 257, default: 512, help: 'BPE vocabulary size (256 bytes + merges)' },
-      { name: 'layers', kind: 'int', min: 1, default: 2, help: 'transformer blocks' },
-      { name: 'heads', kind: 'int', min: 1, default: 2, help: 'attention heads (embd/heads must be a multiple of 4)' },
-      { name: 'embd', kind: 'int', min: 4, default: 64, help: 'embedding size' },
-      { name: 'block', kind: 'int', min: 2, default: 64, help: 'context length' },
-      { name: 'batch', kind: 'int', min: 1, default: 8, help: 'windows per step' },
-      { name: 'lr', kind: 'number', min: 0, minExclusive: true, default: 2e-2, help: 'peak learning rate (warmup, then cosine to lr/10)' },
-      { name: 'dropout', kind: 'number', min: 0, default: 0, help: 'dropout probability' },
-      { name: 'prompt', kind: 'string', help: 'prompt of the final sample (default: the start of the validation text)' },
+      { name: 'tokenizer', kind: 'choice', choices: ['char', 'bpe'], default: G.tokenizer, help: 'character-level or byte-level BPE trained on the corpus' },
+      { name: 'vocab', kind: 'int', min: 257, default: G.vocab, help: 'BPE vocabulary size (256 bytes + merges)' },
+      { name: 'layers', kind: 'int', min: 1, default: G.layers, help: 'transformer blocks' },
+      { name: 'heads', kind: 'int', min: 1, default: G.heads, help: 'attention heads (embd/heads must be a multiple of 4)' },
+      { name: 'embd', kind: 'int', min: 4, default: G.embd, help: 'embedding size' },
+      { name: 'block', kind: 'int', min: 2, default: G.block, help: 'context length' },
+      { name: 'batch', kind: 'int', min: 1, default: G.batch, help: 'windows per step' },
+      { name: 'lr', kind: 'number', min: 0, minExclusive: true, default: G.lr, help: 'peak learning rate (warmup, then cosine to lr/10)' },
+      { name: 'dropout', kind: 'number', min: 0, default: G.dropout, help: 'dropout probability' },
+      { name: 'prompt', kind: 'string', metavar: 'TEXT', help: 'prompt of the final sample (default: the start of the validation text)' },
       { name: 'resume', kind: 'string', help: 'continue from a checkpoint folder written by a gpt run (model, optimizer and data position)' },
     ],
   },
@@ -181,7 +185,7 @@ export interface ParseEnv {
 }
 
 function flagLine(f: FlagSpec): string {
-  const meta = f.kind === 'bool' ? '' : f.kind === 'choice' ? ` ${f.choices!.join('|')}` : f.kind === 'file' ? ' FILE' : f.kind === 'string' ? ' DIR' : ' N';
+  const meta = f.kind === 'bool' ? '' : f.kind === 'choice' ? ` ${f.choices!.join('|')}` : f.metavar ? ` ${f.metavar}` : f.kind === 'file' ? ' FILE' : f.kind === 'string' ? ' DIR' : ' N';
   const notes: string[] = [];
   if (f.default !== undefined && f.kind !== 'bool') notes.push(`default ${String(f.default)}`);
   const max = f.kind === 'int' || f.kind === 'number' ? maxOf(f) : null;
