@@ -1,15 +1,33 @@
-// Every demo page (demos/*/index.html, except the benchmark, which is a program) loads in headless
-// Chromium and reaches its ready state (`document.body.dataset.ready === '1'`) with no console
-// error, page error or failed request; the root index.html links every demo.
+// Every demo page (demos/*/index.html, the benchmark included: loaded, not run) and the root
+// index.html load in headless Chromium and reach their ready state
+// (`document.body.dataset.ready === '1'`) with no console error, page error or failed request;
+// the root index.html links every demo. The lesson pages are driven through a short training run
+// by their URL options, and each of their charts must have points and finite live numbers
+// (`window.__demo.charts`, demos/common/progress.ts), with no NaN or Infinity in the page's text.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, startBrowserEnv, openPage, type BrowserEnv } from '../scripts/lib/browser';
 
-const SKIP = new Set(['bench']);
-/** Query strings that keep a page's initial run short on a software GPU. */
-const QUERY: Record<string, string> = { perceptron: '?fast=1&mlpSteps=150', bert: '?auto=1&steps=10&ftSteps=10' };
+/** Query strings that run each lesson page for a few steps (short on a software GPU). */
+const QUERY: Record<string, string> = {
+  perceptron: '?fast=1&steps=30',
+  word2vec: '?auto=1&tokens=5000&epochs=1&steps=6',
+  gpt: '?auto=1&steps=3&preset=tiny&batch=2',
+  bert: '?auto=1&steps=5&ftSteps=5',
+};
+/** The charts each lesson page must have drawn after its short run. */
+const CHARTS: Record<string, string[]> = {
+  perceptron: ['and-plot', 'mlp-loss', 'gd-loss'],
+  word2vec: ['loss', 'pca'],
+  gpt: ['loss'],
+  bert: ['loss-plot', 'acc-plot', 'ft-plot'],
+};
+interface ChartState {
+  points: number;
+  numbers: Record<string, number>;
+}
 
 const demos = readdirSync(path.join(ROOT, 'demos'), { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(path.join(ROOT, 'demos', d.name, 'index.html')))
@@ -28,10 +46,11 @@ test('the root index.html links every demo', () => {
   for (const d of demos) assert.ok(html.includes(`href="demos/${d}/"`), `index.html has no link to demos/${d}/`);
 });
 
-for (const name of demos.filter((d) => !SKIP.has(d))) {
-  test(`demo ${name} reaches its ready state with no errors`, { timeout: 180_000 }, async (t) => {
+for (const name of ['(root index)', ...demos]) {
+  const root = name === '(root index)';
+  test(`${root ? 'the root index.html' : `demo ${name}`} reaches its ready state with no errors`, { timeout: 180_000 }, async (t) => {
     const { browser, url } = await env();
-    const { page, log } = await openPage(browser, `${url}/demos/${name}/${QUERY[name] ?? ''}`, process.env.SHADERGRAD_DEBUG !== undefined);
+    const { page, log } = await openPage(browser, root ? `${url}/` : `${url}/demos/${name}/${QUERY[name] ?? ''}`, process.env.SHADERGRAD_DEBUG !== undefined);
     try {
       await page.waitForFunction(() => document.body?.dataset.ready !== undefined, null, { timeout: 170_000, polling: 200 });
       const state = await page.evaluate(() => ({ ready: document.body.dataset.ready, error: document.body.dataset.error }));
@@ -41,6 +60,20 @@ for (const name of demos.filter((d) => !SKIP.has(d))) {
       }
       assert.equal(state.ready, '1', `ready state "${state.ready}": ${state.error ?? ''}\n${log.errors.join('\n')}`);
       assert.deepEqual(log.errors, [], `page errors:\n${log.errors.join('\n')}`);
+      const want = CHARTS[name];
+      if (!want) return;
+      const shown = await page.evaluate(() => ({
+        charts: ((window as unknown as { __demo?: { charts?: Record<string, unknown> } }).__demo?.charts ?? {}) as Record<string, ChartState>,
+        text: document.body.innerText,
+      }));
+      for (const id of want) {
+        const c = shown.charts[id];
+        assert.ok(c, `${name}: chart #${id} published nothing (charts: ${Object.keys(shown.charts).join(', ') || 'none'})`);
+        assert.ok(c.points > 0, `${name}: chart #${id} has no points`);
+        for (const [k, v] of Object.entries(c.numbers)) assert.ok(Number.isFinite(v), `${name}: chart #${id} shows ${k} = ${v}`);
+      }
+      const bad = shown.text.match(/.{0,40}\b(NaN|Infinity)\b.{0,40}/);
+      assert.equal(bad, null, `${name}: the page shows a non-finite number: "${bad?.[0]}"`);
     } finally {
       await page.close();
     }

@@ -157,6 +157,8 @@ window.__bench = state;
 
 async function runAll(): Promise<void> {
   const status = document.getElementById('status')!;
+  status.textContent = 'starting WebGPU…';
+  document.getElementById('rows-empty')?.remove();
   const ctx = await createContext();
   state.adapter = ctx.adapter.name;
   document.getElementById('adapter')!.textContent = ctx.adapter.name;
@@ -205,3 +207,6 @@ function start(): void {
 
 document.getElementById('start')!.addEventListener('click', start);
 if (params.get('auto') === '1') start();
+else document.getElementById('status')!.textContent = 'press Run (every row compiles its kernels first; a software GPU takes minutes)';
+// loaded and wired: the ready state of every page (test/demos.test.ts); a run's end is `__bench.done`
+document.body.dataset.ready = '1';

@@ -5,6 +5,8 @@
 // training starts on a click, or at once with ?auto=1 (&steps=N&ftSteps=N for short runs).
 // With ?cli=1 it only starts the GPU and serves `window.__bert` (demos/bert/cli.ts) to
 // scripts/bert.ts: fill-mask, classify and similarity on a saved checkpoint folder.
+// Pretraining and fine-tuning can be stopped (the model trained so far is kept and evaluated);
+// their charts draw from the first step, with live numbers, elapsed time and time left beside them.
 import { createContext, type GpuContext } from '../../src/gpu/device';
 import { downloadCheckpoint } from '../../src/io/checkpoint';
 import { WordPieceTokenizer } from '../../src/text/wordpiece';
@@ -14,7 +16,9 @@ import { PretrainBatcher, LabelledBatcher, type SpecialIds } from '../../src/mod
 import { BertPretrainer, BertClassifier, BertInference, specialsOf, cosine } from '../../src/models/bert_model';
 import { taskDocuments, unigramBaseline, withTaskDocuments } from '../../src/models/bert_pipeline';
 import { saveBertCheckpoint, type BertCheckpointFiles } from '../../src/io/bert_hf';
-import { Plot, COLORS, nextFrame } from '../common/plot';
+import { COLORS, nextFrame } from '../common/plot';
+import { Clock } from '../common/progress';
+import { curvePlot, placeholders } from './view';
 import { installBertCli } from './cli';
 import { openBertFolder } from '../../src/models/bert_use';
 import type { BertParams } from '../../src/io/bert_hf';
@@ -46,32 +50,50 @@ interface State {
 }
 let st: State;
 const results: Record<string, unknown> = {};
-declare global {
-  interface Window {
-    __demo: Record<string, unknown>;
-  }
-}
 window.__demo = results;
+/** Set by a Stop button: the running pretraining or fine-tuning loop ends after its current step. */
+let stopping = false;
+
+/** While a training loop runs, everything is disabled but its Stop button. */
+function trainingStarted(stopId: 'pre-stop' | 'ft-stop'): Clock {
+  stopping = false;
+  $<HTMLButtonElement>(stopId).disabled = false;
+  return new Clock();
+}
 
 function setBusy(busy: boolean): void {
   for (const b of document.querySelectorAll('button')) (b as HTMLButtonElement).disabled = busy;
   if (!busy) {
+    for (const id of ['pre-stop', 'ft-stop']) $<HTMLButtonElement>(id).disabled = true;
+    $<HTMLButtonElement>('pre-resume').disabled = !preRun || preRun.pre !== st.pre || preRun.xs.length >= preRun.steps;
     for (const id of ['ctx', 'attend', 'finetune']) $<HTMLButtonElement>(id).disabled = !st.inf;
     for (const id of ['fill', 'dl-pre']) $<HTMLButtonElement>(id).disabled = !st.inf || !st.hasMlm;
     for (const id of ['classify', 'dl-cls']) $<HTMLButtonElement>(id).disabled = !st.cls;
   }
 }
 
-function curvePlot(id: string, title: string, xs: number[], series: { ys: number[]; color: string; label: string }[], yMax?: number): void {
-  const all = series.flatMap((s) => s.ys).filter(Number.isFinite);
-  const p = new Plot($<HTMLCanvasElement>(id), { x: [0, Math.max(1, xs.at(-1) ?? 1)], y: [0, yMax ?? Math.max(1e-3, ...all) * 1.05], xLabel: 'step', title }).axes();
-  for (const s of series) p.line(xs, s.ys, s.color);
-  p.legend(series.map((s) => ({ label: s.label, color: s.color })));
-}
-
 // ---- 1. pretraining ---------------------------------------------------------------------------
 
+/** A pretraining run, going or stopped: Resume continues it (same model, AdamW state, batches, curves). */
+interface PretrainRun {
+  pre: BertPretrainer;
+  batcher: PretrainBatcher;
+  steps: number;
+  block: number;
+  batch: number;
+  tokens: number;
+  /** Per step: MLM and NSP loss; at read steps (`ax`): masked-token and NSP accuracy. */
+  xs: number[];
+  mlm: number[];
+  nsp: number[];
+  ax: number[];
+  macc: number[];
+  nacc: number[];
+}
+let preRun: PretrainRun | null = null;
+
 async function pretrain(): Promise<void> {
+  preRun = null;
   st.inf?.destroy();
   st.pre?.destroy();
   st.cls?.destroy();
@@ -81,23 +103,37 @@ async function pretrain(): Promise<void> {
   const batch = num('batch');
   const cfg = bertConfig({ vocabSize: st.tok.vocabSize, hidden: num('embd'), layers: num('layers'), heads: num('heads'), maxPosition: block });
   st.cfg = cfg;
+  $('status').textContent = 'compiling the pretraining graph…';
+  $('pre-live').textContent = 'compiling; the first loss appears after the first step';
   const pre = await BertPretrainer.create(st.ctx, cfg, { batch, block, lr: num('lr'), steps, seed: 1 });
   st.pre = pre;
   // task-adaptive pretraining, as the CLI by default: the reviews' training texts join the documents
   const task = $<HTMLInputElement>('task-text').checked ? taskDocuments(st.sentiment.train).map((d) => d.map((x) => st.tok.encode(x))) : [];
   const batcher = new PretrainBatcher(withTaskDocuments(st.trainDocs, task), st.s, batch, block, 1);
-  const xs: number[] = [];
-  const mlm: number[] = [];
-  const nsp: number[] = [];
-  const ax: number[] = [];
-  const macc: number[] = [];
-  const nacc: number[] = [];
-  const t0 = performance.now();
-  let tokens = 0;
-  for (let i = 1; i <= steps; i++) {
+  preRun = { pre, batcher, steps, block, batch, tokens: 0, xs: [], mlm: [], nsp: [], ax: [], macc: [], nacc: [] };
+  await pretrainSteps(preRun);
+}
+
+/** Continue a stopped pretraining run up to its step count (the model it left is kept meanwhile). */
+async function resumePretrain(): Promise<void> {
+  st.inf?.destroy();
+  st.cls?.destroy();
+  st.inf = st.cls = undefined;
+  await pretrainSteps(preRun!);
+}
+
+/** Pretraining steps from where `run` is to its end or Stop, then the held-out evaluation. */
+async function pretrainSteps(run: PretrainRun): Promise<void> {
+  const { pre, batcher, steps, block, batch, xs, mlm, nsp, ax, macc, nacc } = run;
+  const cfg = pre.cfg;
+  const clock = trainingStarted('pre-stop');
+  const first = xs.length; // steps done before this call: the estimate counts this call's own
+  const tokens0 = run.tokens;
+  for (let i = first + 1; i <= steps && !stopping; i++) {
     const b = batcher.next();
-    tokens += b.kv_len.reduce((x, y) => x + y, 0);
-    const read = i % 10 === 0 || i === steps;
+    run.tokens += b.kv_len.reduce((x, y) => x + y, 0);
+    // read the first step (of a resume too): the charts have a point from the start
+    const read = i === first + 1 || i % 10 === 0 || i === steps;
     const r = await pre.step(b, read);
     xs.push(i);
     mlm.push(r.mlmLoss);
@@ -108,16 +144,20 @@ async function pretrain(): Promise<void> {
       nacc.push(r.nspAccuracy!);
       curvePlot('loss-plot', 'loss', xs, [{ ys: mlm, color: COLORS.blue, label: 'MLM' }, { ys: nsp, color: COLORS.orange, label: 'NSP' }]);
       curvePlot('acc-plot', 'accuracy (this batch)', ax, [{ ys: macc, color: COLORS.blue, label: 'masked tokens' }, { ys: nacc, color: COLORS.orange, label: 'next sentence' }], 1);
-      $('status').textContent = `pretraining ${i}/${steps}, ${(tokens / ((performance.now() - t0) / 1000)).toFixed(0)} tokens/s`;
+      const timing = clock.text(i - first, steps - first);
+      const tps = (run.tokens - tokens0) / clock.elapsed;
+      $('status').textContent = `pretraining ${i}/${steps}, ${timing}`;
+      $('pre-live').textContent = `step ${i}/${steps}: MLM loss ${r.mlmLoss.toFixed(3)}, NSP loss ${r.nspLoss.toFixed(3)}, masked-token accuracy ${(100 * r.mlmAccuracy!).toFixed(0)}%, ${tps.toFixed(0)} tokens/s; ${timing}`;
       await nextFrame();
     }
   }
+  if (stopping) $('pre-live').textContent += ` — stopped at step ${xs.length} (Resume continues)`;
   const evalBatcher = new PretrainBatcher(st.evalDocs, st.s, batch, block, 7919);
   const evalBatches = Array.from({ length: 4 }, () => evalBatcher.next());
   const ev = await pre.evaluate(evalBatches);
   const uni = unigramBaseline(st.trainDocs, evalBatches, st.s);
   Object.assign(results, { mlmAccuracy: ev.mlmAccuracy, unigram: uni, nspAccuracy: ev.nspAccuracy });
-  $('pretrain-summary').innerHTML = `Held-out documents: MLM loss ${ev.mlmLoss.toFixed(3)}, masked-token accuracy <b>${(100 * ev.mlmAccuracy).toFixed(1)}%</b> ` + `(unigram baseline ${(100 * uni).toFixed(1)}%), NSP accuracy ${(100 * ev.nspAccuracy).toFixed(1)}% over ${ev.masked} masked tokens; ${pre.params.toLocaleString()} parameters.`;
+  $('pretrain-summary').innerHTML = `Held-out documents: MLM loss ${ev.mlmLoss.toFixed(3)}, masked-token accuracy <b>${(100 * ev.mlmAccuracy).toFixed(1)}%</b> ` + `(unigram baseline ${(100 * uni).toFixed(1)}%), NSP accuracy ${(100 * ev.nspAccuracy).toFixed(1)}% over ${ev.masked} masked tokens; ${pre.params.toLocaleString()} parameters, ${xs.length} steps.`;
   st.inf = await BertInference.create(st.ctx, cfg, block, st.tok, pre.trainer.executor);
   st.hasMlm = true;
   st.preFiles = saveBertCheckpoint(await pre.weights(), cfg, st.tok.toVocabTxt(), { architecture: 'BertForPreTraining', padTokenId: st.s.pad });
@@ -198,6 +238,8 @@ async function finetune(): Promise<void> {
   const steps = Number(params.get('ftSteps') ?? num('ft-steps'));
   const block = num('block');
   const batch = num('batch');
+  $('status').textContent = 'compiling the classifier graph…';
+  $('ft-live').textContent = 'compiling; the first loss appears after the first step';
   const cls = await BertClassifier.create(st.ctx, st.cfg!, 2, { batch, block, lr: num('ft-lr'), steps, seed: 1, freezeEncoder: $<HTMLInputElement>('ft-freeze').checked }, st.pre ? await st.pre.weights() : st.loaded);
   st.cls = cls;
   const examples = st.sentiment.train.map((e) => ({ ids: st.tok.encode(e.text), label: e.label }));
@@ -205,17 +247,20 @@ async function finetune(): Promise<void> {
   const xs: number[] = [];
   const acc: number[] = [];
   const loss: number[] = [];
-  for (let i = 1; i <= steps; i++) {
+  const clock = trainingStarted('ft-stop');
+  for (let i = 1; i <= steps && !stopping; i++) {
     const r = await cls.step(batcher.next());
     xs.push(i);
     acc.push(r.accuracy);
     loss.push(r.loss);
-    if (i % 5 === 0 || i === steps) {
+    if (i === 1 || i % 5 === 0 || i === steps) {
       curvePlot('ft-plot', 'fine-tuning (training batches)', xs, [{ ys: acc, color: COLORS.green, label: 'accuracy' }, { ys: loss, color: COLORS.red, label: 'loss' }], 1);
-      $('status').textContent = `fine-tuning ${i}/${steps}`;
+      $('status').textContent = `fine-tuning ${i}/${steps}, ${clock.text(i, steps)}`;
+      $('ft-live').textContent = `step ${i}/${steps}: loss ${r.loss.toFixed(3)}, batch accuracy ${(100 * r.accuracy).toFixed(0)}%; ${clock.text(i, steps)}`;
       await nextFrame();
     }
   }
+  if (stopping) $('ft-live').textContent += ` — stopped at step ${xs.length}`;
   const test = st.sentiment.test.map((e) => ({ ids: st.tok.encode(e.text), label: e.label }));
   const a = await cls.accuracy(test, st.s);
   const neg = st.sentiment.test.filter((e) => / not | never /.test(e.text)).map((e) => ({ ids: st.tok.encode(e.text), label: e.label }));
@@ -242,6 +287,7 @@ async function load(list: FileList): Promise<void> {
   st.pre?.destroy();
   st.cls?.destroy();
   st.pre = st.inf = st.cls = undefined;
+  preRun = null;
   // the folder's vocabulary becomes the page's: the built-in data is re-encoded with it
   st.tok = f.tok;
   st.s = specialsOf(f.tok);
@@ -285,12 +331,14 @@ function action(id: string, fn: () => Promise<void>): () => Promise<void> {
 
 const runs = {
   pretrain: action('pretrain', pretrain),
+  resume: action('pre-resume', resumePretrain),
   fill: action('fill', fillMask),
   ctx: action('ctx', compareContexts),
   finetune: action('finetune', finetune),
   classify: action('classify', classify),
   attend: action('attend', attention),
 };
+for (const id of ['pre-stop', 'ft-stop']) $(id).addEventListener('click', () => (stopping = true));
 $('dl-pre').addEventListener('click', () => st.preFiles && downloadCheckpoint(st.preFiles, 'bert-pretrained-'));
 $('dl-cls').addEventListener('click', () => st.clsFiles && downloadCheckpoint(st.clsFiles, 'bert-classifier-'));
 $<HTMLInputElement>('load').addEventListener('change', (e) => {
@@ -306,6 +354,8 @@ $<HTMLInputElement>('load').addEventListener('change', (e) => {
 });
 
 async function start(): Promise<void> {
+  placeholders();
+  $('status').textContent = 'starting WebGPU…';
   const ctx = await createContext();
   $('adapter').textContent = ctx.adapter.name;
   if (params.has('cli')) {
@@ -313,6 +363,8 @@ async function start(): Promise<void> {
     $('status').textContent = 'serving scripts/bert.ts (window.__bert)';
     return;
   }
+  $('status').textContent = 'training the WordPiece vocabulary…';
+  await nextFrame();
   const docs = generateBertDocuments({ seed: 1 }).map((d) => d.sentences);
   const sentiment = generateSentiment({ seed: 1 });
   const tok = WordPieceTokenizer.train(`${documentsToText(docs.map((sentences) => ({ topic: '', sentences })))}\n${sentiment.train.map((e) => e.text).join('\n')}`, { vocabSize: 512 });

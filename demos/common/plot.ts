@@ -27,7 +27,9 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
 function fmtTick(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  return a >= 1e4 || a < 1e-3 ? v.toExponential(0) : String(Number(v.toPrecision(3)));
+  // 15000 is "15k", not toExponential(0)'s "2e+4", which would repeat its neighbour's label
+  if (a >= 1e4 && a < 1e9) return a < 1e6 ? `${Number((v / 1e3).toPrecision(3))}k` : `${Number((v / 1e6).toPrecision(3))}M`;
+  return a >= 1e9 || a < 1e-3 ? String(Number(v.toPrecision(2)).toExponential()) : String(Number(v.toPrecision(3)));
 }
 
 export class Plot {
@@ -78,7 +80,10 @@ export class Plot {
       g.moveTo(x, this.top);
       g.lineTo(x, this.top + this.h);
       g.stroke();
-      g.fillText(fmtTick(t), x, this.top + this.h + 4);
+      // a label at either end stays inside the canvas instead of being cut off
+      const label = fmtTick(t);
+      const half = g.measureText(label).width / 2 + 1;
+      g.fillText(label, Math.min(Math.max(x, half), this.canvas.width - half), this.top + this.h + 4);
     }
     g.textAlign = 'right';
     g.textBaseline = 'middle';
@@ -134,6 +139,7 @@ export class Plot {
       g.setLineDash(o.dash ?? []);
       g.beginPath();
       let pen = false;
+      let drawn = 0;
       for (let i = 0; i < xs.length; i++) {
         const y = ys[i]!;
         if (!Number.isFinite(y)) {
@@ -143,9 +149,18 @@ export class Plot {
         if (pen) g.lineTo(this.px(xs[i]!), this.py(y));
         else g.moveTo(this.px(xs[i]!), this.py(y));
         pen = true;
+        drawn++;
       }
       g.stroke();
       g.setLineDash([]);
+      // a lone point (the first loss of a run) is a dot, not an invisible zero-length line
+      if (drawn === 1) {
+        const i = Array.from(ys).findIndex(Number.isFinite);
+        g.fillStyle = color;
+        g.beginPath();
+        g.arc(this.px(xs[i]!), this.py(ys[i]!), 3, 0, 2 * Math.PI);
+        g.fill();
+      }
     });
     return this;
   }
@@ -244,6 +259,10 @@ export class Plot {
     g.font = '11px system-ui, sans-serif';
     g.textAlign = 'left';
     g.textBaseline = 'middle';
+    // a white box behind the items, so a curve passing under the legend does not cross its text
+    const width = 30 + Math.max(0, ...items.map((it) => g.measureText(it.label).width));
+    g.fillStyle = 'rgba(255, 255, 255, 0.85)';
+    g.fillRect(this.left + 4, this.top + 3, width, 14 * items.length);
     items.forEach((it, i) => {
       const y = this.top + 10 + 14 * i;
       const x = this.left + 8;

@@ -2,18 +2,22 @@
 // train/validation loss chart, tokens/s and samples; stop, resume, save and load checkpoints
 // (Hugging Face GPT-2 files); generate with temperature / top-k / top-p / beam search; and show
 // one head's attention weights over a prompt. `window.__gpt.generate` serves scripts/generate.ts.
+// ?auto=1 trains at once (with &steps=N&preset=tiny&batch=N for a short run) and sets the ready
+// state after it; the chart's points and live numbers are in `window.__demo.charts` (progress.ts).
 import { createContext, type GpuContext } from '../../src/index';
 import { Plot, COLORS } from '../common/plot';
+import { Clock, fmtSeconds, placeholder, publishChart } from '../common/progress';
 import { fromBase64 } from '../common/base64';
 import { settle, type Settled } from '../common/settle';
 import { generateStories } from '../../src/text/stories';
-import { GPT_PRESETS } from '../../src/models/gpt';
+import { GPT_PRESETS, GPT_TRAIN_DEFAULTS } from '../../src/models/gpt';
 import { trainGpt, saveRun, type GptRunResult } from '../../src/models/gpt_train';
 import { GptModel } from '../../src/models/gpt_runtime';
 import { openGptFolder } from '../../src/models/gpt_folder';
 import { checkEncodable, type Tokenizer } from '../../src/text/tokenizer';
 import { decodeUtf8Text } from '../../src/util/utf8';
 
+const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const val = (id: string): number => Number($<HTMLInputElement>(id).value);
 
@@ -34,14 +38,21 @@ function setCurrent(c: typeof current): void {
   for (const id of ['generate', 'attend', 'save']) $<HTMLButtonElement>(id).disabled = !c;
 }
 
-function drawLoss(steps: number): void {
+/** The loss chart from its first point, and the live numbers beside it (`numbers`). */
+function drawLoss(steps: number, live: Record<string, number> = {}): void {
+  const canvas = $<HTMLCanvasElement>('loss');
+  if (!trainHist.length && !valHist.length) {
+    placeholder(canvas, 'Train and validation loss appear here from the first step once you press Train.');
+    return;
+  }
   const all = [...trainHist, ...valHist].map(([, l]) => l);
-  const hi = all.length ? Math.max(...all) * 1.05 : 5;
-  const lo = all.length ? Math.max(0, Math.min(...all) * 0.9) : 0;
-  new Plot($<HTMLCanvasElement>('loss'), { x: [0, steps], y: [lo, hi], xLabel: 'step', yLabel: 'loss (nats/token)', title: 'train (blue) and validation (orange) loss' })
+  const hi = Math.max(...all) * 1.05;
+  const lo = Math.max(0, Math.min(...all) * 0.9);
+  new Plot(canvas, { x: [0, steps], y: [lo, hi], xLabel: 'step', yLabel: 'loss (nats/token)', title: 'train (blue) and validation (orange) loss' })
     .axes()
     .line(trainHist.map(([s]) => s), trainHist.map(([, l]) => l), COLORS.blue)
     .line(valHist.map(([s]) => s), valHist.map(([, l]) => l), COLORS.orange, { width: 2 });
+  publishChart(canvas, trainHist.length + valHist.length, live);
 }
 
 function corpusText(): string {
@@ -66,8 +77,12 @@ async function train(resume?: Record<string, Uint8Array>): Promise<void> {
   $<HTMLButtonElement>('train').disabled = true;
   $<HTMLButtonElement>('resume').disabled = true;
   $<HTMLButtonElement>('stop').disabled = false;
-  $('status').textContent = 'tokenizing and compiling…';
+  $('status').textContent = 'tokenizing and compiling the shaders…';
+  $('numbers').textContent = 'compiling; the first loss appears after the first step';
+  const clock = new Clock();
   let tps = 0;
+  let lastVal = NaN;
+  let first: number | null = null;
   let run: GptRunResult | null = null;
   try {
     run = await trainGpt(ctx, {
@@ -86,14 +101,20 @@ async function train(resume?: Record<string, Uint8Array>): Promise<void> {
       shouldStop: () => stopping,
       onProgress: (p) => {
         tps = p.tokensPerSec || tps;
-        if (p.loss !== null) trainHist.push([p.step, p.loss]);
-        $('status').textContent = `step ${p.step}/${p.total}`;
-        if (p.loss !== null) drawLoss(steps);
+        first ??= p.step - 1; // a resumed run estimates from its own steps
+        const timing = clock.text(p.step - first, p.total - first);
+        $('status').textContent = `step ${p.step}/${p.total}, ${timing}`;
+        if (p.loss === null) return;
+        trainHist.push([p.step, p.loss]);
+        const val = Number.isFinite(lastVal) ? `, val ${lastVal.toFixed(3)}` : '';
+        $('numbers').textContent = `step ${p.step}/${p.total}: train loss ${p.loss.toFixed(3)}${val}, ${Math.round(tps)} tokens/s; ${timing}`;
+        drawLoss(steps, { step: p.step, loss: p.loss, tokensPerSec: tps, ...(Number.isFinite(lastVal) ? { valLoss: lastVal } : {}) });
       },
       onEval: (e) => {
         valHist.push([e.step, e.valLoss]);
-        drawLoss(steps);
-        $('numbers').textContent = `step ${e.step}: train ${e.trainLoss.toFixed(3)}, val ${e.valLoss.toFixed(3)} (perplexity ${e.valPpl.toFixed(2)}), ${Math.round(tps)} tokens/s`;
+        lastVal = e.valLoss;
+        drawLoss(steps, { step: e.step, loss: e.trainLoss, valLoss: e.valLoss, valPpl: e.valPpl, tokensPerSec: tps });
+        $('numbers').textContent = `step ${e.step}: train ${e.trainLoss.toFixed(3)}, val ${e.valLoss.toFixed(3)} (perplexity ${e.valPpl.toFixed(2)}), ${Math.round(tps)} tokens/s; ${clock.text(e.step, steps)}`;
       },
       onSample: (s) => {
         const pre = document.createElement('pre');
@@ -104,7 +125,7 @@ async function train(resume?: Record<string, Uint8Array>): Promise<void> {
     setCurrent({ model: run.model, tokenizer: run.tokenizer, dataCounter: run.dataCounter });
     checkpoint = await saveRun(run);
     const m = run.metrics;
-    $('status').textContent = `${m.steps} steps; val loss ${m.val_loss.toFixed(3)} (unigram baseline ${(m.unigram_baseline as number).toFixed(3)}), ${Math.round(m.tokens_per_sec as number)} tokens/s`;
+    $('status').textContent = `${m.steps} steps in ${fmtSeconds(clock.elapsed)}; val loss ${m.val_loss.toFixed(3)} (unigram baseline ${(m.unigram_baseline as number).toFixed(3)}), ${Math.round(m.tokens_per_sec as number)} tokens/s`;
     $<HTMLButtonElement>('resume').disabled = (m.steps as number) >= steps;
   } catch (e) {
     $('status').textContent = `failed: ${(e as Error).message}`;
@@ -284,10 +305,23 @@ $('attend').addEventListener('click', async () => {
   $('att-info').textContent = `layer ${layer}, head ${head}, ${m.T} tokens`;
 });
 
+// the form starts at the CLI's defaults (one table: GPT_TRAIN_DEFAULTS)
+for (const id of ['steps', 'batch', 'lr', 'dropout'] as const) $<HTMLInputElement>(id).value = String(GPT_TRAIN_DEFAULTS[id]);
+$<HTMLSelectElement>('tokenizer').value = GPT_TRAIN_DEFAULTS.tokenizer;
+// URL options for a short run: ?steps=N&preset=tiny&batch=N fill the form, ?auto=1 presses Train
+for (const [key, id] of [['steps', 'steps'], ['preset', 'preset'], ['batch', 'batch']] as const) {
+  const v = params.get(key);
+  if (v !== null) $<HTMLInputElement>(id).value = v;
+}
+drawLoss(val('steps'));
+placeholder($<HTMLCanvasElement>('attention'), 'One head\'s attention over the text above appears here: train or load a model, then press Show.');
+$('status').textContent = 'starting WebGPU…';
+
 context()
-  .then((ctx) => {
+  .then(async (ctx) => {
     $('adapter').textContent = ctx.adapter.name;
-    drawLoss(val('steps'));
+    $('status').textContent = 'ready: press Train (the shaders compile on the first run)';
+    if (params.get('auto') === '1') await train();
     document.body.dataset.ready = '1';
   })
   .catch((e: Error) => {

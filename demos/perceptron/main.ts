@@ -1,11 +1,14 @@
 // The perceptron / XOR / gradient-descent lesson page. Each section trains on the GPU and
 // redraws after every update, yielding to the browser between steps. On load every section runs
 // once; then `document.body.dataset.ready = '1'` and `window.__demo` holds the results.
-// URL options: ?fast=1 (no pause between perceptron updates), ?mlpSteps=N, ?debug=N.
+// URL options: ?fast=1 (no pause between perceptron updates), ?mlpSteps=N (or ?steps=N, with
+// ?auto=1 accepted as on the other pages: this page always runs on load), ?debug=N.
+// Until the GPU is up and the shaders compiled, every chart says what it will show.
 import { createContext, type GpuContext } from '../../src/gpu/device';
 import { runPerceptron, GATE_INPUTS, GATE_TARGETS, LESSON, type Gate, type PerceptronRun, type PerceptronUpdate } from '../../src/models/perceptron';
 import { trainXor, fitLine, type XorStep, type LineStep } from '../../src/models/mlp';
 import { Plot, COLORS, nextFrame, sleep } from '../common/plot';
+import { Clock, placeholder, publishChart } from '../common/progress';
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -38,7 +41,7 @@ function tableRow(u: PerceptronUpdate): HTMLTableRowElement {
 }
 
 async function runAnd(ctx: GpuContext): Promise<PerceptronRun> {
-  const body = $('and-table');
+  const body = $<HTMLTableSectionElement>('and-table');
   body.replaceChildren();
   const canvas = $<HTMLCanvasElement>('and-plot');
   gatePlot(canvas, 'and', LESSON.w, LESSON.b, 'start: w = (0.3, −0.1), b = 0.2');
@@ -48,6 +51,7 @@ async function runAnd(ctx: GpuContext): Promise<PerceptronRun> {
     onUpdate: async (u) => {
       body.appendChild(tableRow(u));
       gatePlot(canvas, 'and', u.w, u.b, `epoch ${u.epoch}, after x = (${u.x.join(', ')})`);
+      publishChart(canvas, body.rows.length, { w1: u.w[0]!, w2: u.w[1]!, b: u.b });
       await (slow ? sleep(150) : nextFrame());
     },
   });
@@ -89,6 +93,8 @@ function drawSurface(values: ArrayLike<number> | null): void {
 
 function drawLoss(history: readonly XorStep[], steps: number): void {
   const xs = history.map((s) => s.step);
+  const last = history.at(-1);
+  publishChart($<HTMLCanvasElement>('mlp-loss'), history.length, last ? { loss: last.loss, accuracy: last.accuracy } : {});
   new Plot($<HTMLCanvasElement>('mlp-loss'), { x: [0, Math.max(10, Math.min(steps, xs.length * 1.25))], y: [1e-3, 1], logY: true, xLabel: 'step', yLabel: 'BCE loss', title: 'XOR MLP training loss' })
     .axes()
     .line(xs, history.map((s) => s.loss), COLORS.blue);
@@ -115,9 +121,11 @@ function showWeights(w: Record<string, number[]>, hidden: number): void {
 async function runMlp(ctx: GpuContext): Promise<Record<string, unknown>> {
   const seed = num('mlp-seed', 1);
   const lr = num('mlp-lr', 0.1);
-  const steps = Number(params.get('mlpSteps')) || num('mlp-steps', 500);
+  const steps = Math.max(1, Math.floor(num('mlp-steps', 500)));
   const history: XorStep[] = [];
   drawSurface(null);
+  $('mlp-summary').textContent = 'compiling the MLP\'s training graph…';
+  const clock = new Clock();
   const { model } = await trainXor(ctx, {
     seed,
     lr,
@@ -126,7 +134,7 @@ async function runMlp(ctx: GpuContext): Promise<Record<string, unknown>> {
       history.push(s);
       drawLoss(history, steps);
       if (s.step % 10 === 1) drawSurface(await m.surface(GRID));
-      $('mlp-summary').textContent = `step ${s.step}: loss ${s.loss.toFixed(4)}, accuracy ${(100 * s.accuracy).toFixed(0)}%`;
+      $('mlp-summary').textContent = `step ${s.step}/${steps}: loss ${s.loss.toFixed(4)}, accuracy ${(100 * s.accuracy).toFixed(0)}%; ${clock.text(s.step, steps)}`;
       await nextFrame();
     },
   });
@@ -155,6 +163,7 @@ function drawLine(hist: readonly LineStep[], steps: number): void {
   const losses = hist.map((s) => s.loss);
   const lo = Math.min(...losses.filter((l) => l > 0), 1e-3);
   const hi = Math.max(...losses, 1);
+  publishChart($<HTMLCanvasElement>('gd-loss'), hist.length, { a: hist.at(-1)!.a, loss: hist.at(-1)!.loss });
   new Plot($<HTMLCanvasElement>('gd-loss'), { x: [0, steps], y: [lo, hi], logY: true, xLabel: 'step', yLabel: 'L(a)', title: 'loss' })
     .axes()
     .line(hist.map((s) => s.step - 1), losses, COLORS.blue);
@@ -191,12 +200,6 @@ async function runLine(ctx: GpuContext): Promise<Record<string, unknown>> {
 
 // ---- page ---------------------------------------------------------------------------------------
 
-declare global {
-  interface Window {
-    __demo: Record<string, unknown>;
-  }
-}
-
 function button(id: string, fn: () => Promise<unknown>): void {
   const b = $<HTMLButtonElement>(id);
   b.addEventListener('click', () => {
@@ -213,19 +216,39 @@ function fail(e: Error): void {
   console.error(e);
 }
 
+/** What each chart will show, and when, until its section runs. */
+function placeholders(): void {
+  const wait = 'once the GPU is up and the shaders are compiled';
+  placeholder($<HTMLCanvasElement>('and-plot'), `The AND points and the perceptron's decision line appear here, update by update, ${wait}.`);
+  placeholder($<HTMLCanvasElement>('xorp-plot'), 'The same rule on XOR appears here after the AND run: its line never separates the classes.');
+  placeholder($<HTMLCanvasElement>('mlp-loss'), 'The MLP\'s training loss appears here from its first step, after the perceptron runs.');
+  placeholder($<HTMLCanvasElement>('mlp-surface'), 'The MLP\'s output σ(z) over the plane appears here while it trains.');
+  placeholder($<HTMLCanvasElement>('gd-loss'), 'The loss L(a) per step appears here after the MLP trains.');
+  placeholder($<HTMLCanvasElement>('gd-a'), 'a per step, converging to 4, appears here after the MLP trains.');
+}
+
 async function main(): Promise<void> {
+  const steps = params.get('mlpSteps') ?? params.get('steps');
+  if (steps !== null) $<HTMLInputElement>('mlp-steps').value = steps;
+  placeholders();
+  $('status').textContent = 'starting WebGPU…';
   const ctx = await createContext();
   $('adapter').textContent = ctx.adapter.name;
-  window.__demo = { adapter: ctx.adapter.name };
+  window.__demo = Object.assign(window.__demo ?? {}, { adapter: ctx.adapter.name });
   button('and-run', () => runAnd(ctx));
   button('mlp-run', () => runMlp(ctx));
   button('gd-run', () => runLine(ctx));
-  $('status').textContent = 'training…';
+  const clock = new Clock();
+  const phase = (what: string): void => void ($('status').textContent = `${what} (elapsed ${Math.round(clock.elapsed)} s; the first run of each section compiles its shaders)`);
+  phase('1/4: the perceptron rule on AND');
   const and = await runAnd(ctx);
   window.__demo.and = { epochs: and.epochs, converged: and.converged, w: and.w, b: and.b, errorsPerEpoch: and.errorsPerEpoch, epoch1: and.history.slice(0, 4) };
+  phase('2/4: a perceptron on XOR');
   const xor = await runXorPerceptron(ctx);
   window.__demo.xorPerceptron = { epochs: xor.epochs, converged: xor.converged, errorsPerEpoch: xor.errorsPerEpoch };
+  phase('3/4: the XOR MLP');
   window.__demo.xorMlp = await runMlp(ctx);
+  phase('4/4: gradient descent on y = a·x');
   window.__demo.line = await runLine(ctx);
   await ctx.sync();
   $('status').textContent = '';

@@ -1,17 +1,26 @@
 // The word2vec demo: train on the built-in corpus or a dropped text file, watch the loss, words/s
 // and a PCA projection of the most frequent words move; query neighbours and analogies; download.
+// The scatter labels only the most frequent words that fit without overlapping (hover a dot for
+// any word); after training the neighbour and analogy boxes show a default query. URL options for
+// a short run: ?auto=1 trains at once (ready state after it), &tokens=N&epochs=N fill the form,
+// &steps=N stops after N batches. Chart points and live numbers: `window.__demo.charts`.
 import {
   createContext, Word2Vec, Vocab, countWords, builtinCorpus, blobSource, builtinQuestions, analogyAccuracy,
   resolveWord2VecOptions, type GpuContext, type TextSource, type WordVectors,
 } from '../../src/index';
 import { Plot, COLORS } from '../common/plot';
+import { Clock, placeholder, publishChart } from '../common/progress';
+import { drawLabels, nearestPoint, type LabelPoint } from '../common/labels';
 
+const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const num = (id: string): number => Number($<HTMLInputElement>(id).value);
 let ctx: GpuContext;
 let model: Word2Vec | null = null;
 let wv: WordVectors | null = null;
 let stopping = false;
+/** The scatter's points in canvas pixels, for the hover title. */
+let scatter: LabelPoint[] = [];
 
 /** Top-2 principal components of the rows (power iteration with deflation), rows centred. */
 function pca2(rows: Float32Array, n: number, D: number): Float64Array {
@@ -46,20 +55,30 @@ function pca2(rows: Float32Array, n: number, D: number): Float64Array {
 function drawPca(vec: Float32Array, words: readonly string[], D: number): void {
   const n = Math.min(60, words.length);
   const p = pca2(vec.subarray(0, n * D), n, D);
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const x of p) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
-  const pad = 0.1 * (hi - lo || 1);
-  const plot = new Plot($<HTMLCanvasElement>('pca'), { x: [lo - pad, hi + pad], y: [lo - pad, hi + pad], title: `PCA of the ${n} most frequent words` }).axes();
+  // each axis spans its own component's range (the second is much narrower): room for labels
+  const range = (c: number): [number, number] => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < n; i++) [lo, hi] = [Math.min(lo, p[2 * i + c]!), Math.max(hi, p[2 * i + c]!)];
+    const pad = 0.08 * (hi - lo || 1);
+    return [lo - pad, hi + pad];
+  };
+  const canvas = $<HTMLCanvasElement>('pca');
+  const plot = new Plot(canvas, { x: range(0), y: range(1), xLabel: 'PC 1', yLabel: 'PC 2', title: `PCA of the ${n} most frequent words (axes scaled separately)` }).axes();
   plot.points(Array.from({ length: n }, (_, i) => ({ x: p[2 * i]!, y: p[2 * i + 1]!, color: COLORS.blue, r: 2 })));
-  plot.g.fillStyle = '#222';
-  plot.g.font = '11px system-ui';
-  for (let i = 0; i < n; i++) plot.g.fillText(words[i]!, plot.px(p[2 * i]!) + 3, plot.py(p[2 * i + 1]!) - 3);
+  scatter = Array.from({ length: n }, (_, i) => ({ x: plot.px(p[2 * i]!), y: plot.py(p[2 * i + 1]!), text: words[i]! }));
+  // words come most frequent first: those get the labels that fit
+  const labelled = drawLabels(plot.g, scatter, { left: plot.left, top: plot.top, right: plot.left + plot.w, bottom: plot.top + plot.h });
+  $('pcaNote').textContent = `${labelled} of the ${n} words labelled (the most frequent that fit without overlapping); hover a dot for its word.`;
+  publishChart(canvas, n, { labelled });
 }
 
-function drawLoss(xs: number[], ys: number[]): void {
+function drawLoss(xs: number[], ys: number[], live: Record<string, number> = {}): void {
+  const canvas = $<HTMLCanvasElement>('loss');
+  if (!xs.length) return placeholder(canvas, 'The loss per example appears here from the first measured batch once you press train.');
   const top = Math.max(1, ...ys);
-  new Plot($<HTMLCanvasElement>('loss'), { x: [0, Math.max(1, xs.at(-1) ?? 1)], y: [0, top * 1.05], xLabel: 'words read', yLabel: 'loss', title: 'loss per example' }).axes().line(xs, ys, COLORS.orange);
+  new Plot(canvas, { x: [0, Math.max(1, xs.at(-1) ?? 1)], y: [0, top * 1.05], xLabel: 'words processed (all epochs)', yLabel: 'loss', title: 'loss per example' }).axes().line(xs, ys, COLORS.orange);
+  publishChart(canvas, xs.length, live);
 }
 
 function source(): TextSource {
@@ -90,14 +109,16 @@ async function train(): Promise<void> {
   const xs: number[] = [];
   const ys: number[] = [];
   let lastPca = 0;
+  const clock = new Clock();
+  const maxBatches = Number(params.get('steps')) || Infinity;
   await m.train(src, {
-    shouldStop: () => stopping,
+    shouldStop: () => stopping || m.batches >= maxBatches,
     onProgress: async (p) => {
-      status.textContent = `epoch ${p.epoch}/${p.epochs}  ${p.words}/${p.totalWords} words  ${Math.round(p.wordsPerSec)} words/s  loss ${p.loss.toFixed(4)}  lr ${p.lr.toPrecision(3)}  (vocabulary ${vocab.size})`;
+      status.textContent = `epoch ${p.epoch}/${p.epochs}  ${p.words}/${p.totalWords} words processed (all epochs)  ${Math.round(p.wordsPerSec)} words/s  loss ${p.loss.toFixed(4)}  lr ${p.lr.toPrecision(3)}  (vocabulary ${vocab.size}); ${clock.text(p.words, p.totalWords)}`;
       if (Number.isFinite(p.loss)) {
         xs.push(p.words);
         ys.push(p.loss);
-        drawLoss(xs, ys);
+        drawLoss(xs, ys, { words: p.words, wordsPerSec: p.wordsPerSec, loss: p.loss });
       }
       if (performance.now() - lastPca > 1500) {
         lastPca = performance.now();
@@ -110,7 +131,22 @@ async function train(): Promise<void> {
   const acc = analogyAccuracy(wv, builtinQuestions());
   $('accOut').textContent = acc.sections.map((s) => `${s.section}: ${s.correct}/${s.total}`).join('\n') + `\noverall ${(100 * acc.accuracy).toFixed(1)}% (${acc.skipped} skipped: unknown words)`;
   $<HTMLButtonElement>('download').disabled = false;
+  defaultQueries(wv);
   status.textContent += '  — done';
+}
+
+/** After training, show a query in each box: the form's words when known, else ones the vocabulary has. */
+function defaultQueries(v: WordVectors): void {
+  const nn = $<HTMLInputElement>('nnWord');
+  if (!v.has(nn.value.trim().toLowerCase())) nn.value = v.words.find((w) => w.length > 3) ?? v.words[0] ?? '';
+  const an = ['anA', 'anB', 'anC'].map((id) => $<HTMLInputElement>(id));
+  if (!an.every((i) => v.has(i.value.trim().toLowerCase()))) {
+    // the first built-in question whose words are all known
+    const q = builtinQuestions().split('\n').map((l) => l.trim().split(/\s+/)).find((w) => w.length === 4 && w.every((x) => v.has(x)));
+    if (q) an.forEach((i, k) => (i.value = q[k]!));
+  }
+  $('nnGo').click();
+  $('anGo').click();
 }
 
 function guard(fn: () => string): void {
@@ -137,6 +173,12 @@ $('train').addEventListener('click', () => {
     });
 });
 $('stop').addEventListener('click', () => (stopping = true));
+$('pca').addEventListener('mousemove', (ev) => {
+  const c = ev.currentTarget as HTMLCanvasElement;
+  const r = c.getBoundingClientRect();
+  const hit = nearestPoint(scatter, ((ev.clientX - r.left) * c.width) / r.width, ((ev.clientY - r.top) * c.height) / r.height);
+  c.title = hit?.text ?? '';
+});
 $('download').addEventListener('click', async () => {
   if (!model) return;
   const url = URL.createObjectURL(new Blob([await model.toText()], { type: 'text/plain' }));
@@ -145,12 +187,20 @@ $('download').addEventListener('click', async () => {
   URL.revokeObjectURL(url);
 });
 
+for (const key of ['tokens', 'epochs']) {
+  const v = params.get(key);
+  if (v !== null) $<HTMLInputElement>(key).value = v;
+}
+drawLoss([], []);
+placeholder($<HTMLCanvasElement>('pca'), 'A PCA projection of the most frequent words appears here and moves while you train.');
+$('status').textContent = 'starting WebGPU…';
+
 createContext()
-  .then((c) => {
+  .then(async (c) => {
     ctx = c;
     $('adapter').textContent = c.adapter.name;
-    $('status').textContent = 'ready: press train';
-    drawLoss([], []);
+    $('status').textContent = 'ready: press train (the shaders compile on the first run)';
+    if (params.get('auto') === '1') await train();
     document.body.dataset.ready = '1';
   })
   .catch((e: Error) => {

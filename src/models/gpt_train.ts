@@ -130,11 +130,14 @@ async function loop(model: GptModel, tokenizer: Tokenizer, config: GptConfig, tr
   const start = model.step;
   while (model.step < o.steps) {
     const step = model.step + 1;
-    const read = step % 10 === 0 || step === o.steps || step % evalEvery === 0;
+    const regular = step % 10 === 0 || step === o.steps || step % evalEvery === 0;
+    // the first step of a run is read too, for onProgress only (a live chart has a point from the
+    // start); `history` keeps its every-10-steps spacing, which scripts/compare/gpt_torch.py zips
+    const read = regular || step === start + 1;
     const loss = await model.trainStep(randomBatch(train, B, T, dataRng), read);
     if (loss !== null) {
       trainLoss = loss;
-      history.train.push([step, loss]);
+      if (regular) history.train.push([step, loss]);
       // loss reads wait for the GPU, so the clock between them measures the steps in between
       const now = performance.now();
       trainTime += now - t0;
