@@ -5,7 +5,7 @@
 // can be checked without a GPU is checked before the browser starts (scripts/lib/validate.ts).
 // Exit codes: 0 done, 1 training failed, 2 bad arguments (with the usage text) or bad input
 // (one line; the page's own InputErrors too): scripts/lib/exit.ts.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startBrowserEnv, openPage } from './lib/browser';
 import { baselineLine, parseTrainArgs, progressLine } from './lib/cli';
@@ -42,6 +42,18 @@ function showProgress(p: Progress): void {
   }
 }
 
+/** Write checkpoint files (base64) into --out, each through a temporary name: never half a file. */
+function writeFiles(files: Record<string, string>): void {
+  for (const [name, b64] of Object.entries(files)) {
+    const dest = path.join(args.out, name);
+    mkdirSync(path.dirname(dest), { recursive: true }); // a job may write sub-folders (bert: pretrained/, classifier/)
+    writeFileSync(`${dest}.partial`, Buffer.from(b64, 'base64'));
+    renameSync(`${dest}.partial`, dest);
+  }
+}
+// checkpoints taken during the run (--checkpoint-every): the last one survives a later failure
+const saved: number[] = [];
+
 const t0 = performance.now();
 console.error(`train ${args.model}: seed ${args.seed}, up to ${args.steps} steps, ${JSON.stringify(args.options)} → ${args.out}`);
 const env = await startBrowserEnv().catch((e: unknown) => exitOnError('train', e)); // e.g. no browser: one line, exit 1
@@ -49,6 +61,10 @@ let code = 0;
 try {
   const { page, log } = await openPage(env.browser, `${env.url}/demos/train/?cli=1`, process.env.SHADERGRAD_DEBUG !== undefined);
   await page.exposeFunction('__trainProgress', (p: Progress) => showProgress(p));
+  await page.exposeFunction('__trainCheckpoint', (c: { step: number; files: Record<string, string> }) => {
+    writeFiles(c.files);
+    saved.push(c.step);
+  });
   await page.waitForFunction(() => document.body?.dataset.ready !== undefined, null, { timeout: 120_000 });
   const err = await page.evaluate(() => document.body.dataset.error);
   if (err) throw new Error(`no WebGPU in the headless browser: ${err}`);
@@ -58,11 +74,8 @@ try {
   if (tty) process.stderr.write('\n');
   if (log.errors.length) throw new Error(`the train page reported errors:\n${log.errors.join('\n')}`);
   mkdirSync(args.out, { recursive: true });
-  for (const [name, b64] of Object.entries(result.files)) {
-    mkdirSync(path.dirname(path.join(args.out, name)), { recursive: true }); // a job may write sub-folders (bert: pretrained/, classifier/)
-    writeFileSync(path.join(args.out, name), Buffer.from(b64, 'base64'));
-  }
-  const metrics = { ...result.metrics, browser: env.browserDescription, wallSeconds: (performance.now() - t0) / 1000, checkpoint: Object.keys(result.files) };
+  writeFiles(result.files);
+  const metrics = { ...result.metrics, browser: env.browserDescription, wallSeconds: (performance.now() - t0) / 1000, checkpoint: Object.keys(result.files), checkpoints_during_run: saved };
   writeFileSync(path.join(args.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   const m = result.metrics as { steps: number; loss: number; accuracy: number; seconds: number; adapter: string };
   console.log(`${args.model}: ${m.steps} steps, loss ${m.loss.toPrecision(4)}, accuracy ${(100 * m.accuracy).toFixed(1)}%, ${m.seconds.toFixed(1)} s on ${m.adapter}`);
@@ -73,6 +86,8 @@ try {
 } catch (e) {
   if (tty) process.stderr.write('\n');
   code = reportError('train', e);
+  const last = saved.at(-1);
+  if (last !== undefined) console.error(`train: the checkpoint of step ${last} is in ${args.out}; continue it with: npm run train -- ${args.model} --resume ${args.out} --out ${args.out} (and the same flags)`);
 } finally {
   await env.close();
 }

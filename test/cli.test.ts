@@ -53,6 +53,24 @@ test('train mlp writes metrics.json and a checkpoint that parses', { skip: noGpu
   }
 });
 
+test('train gpt writes checkpoints during the run (--checkpoint-every), prints the baselines and records the browser', { skip: noGpu && 'SHADERGRAD_NO_GPU=1', timeout: 180_000 }, () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'shadergrad-gpt-'));
+  rmSync(out, { recursive: true }); // --out must be new (or empty)
+  try {
+    const r = train(['gpt', '--steps', '5', '--checkpoint-every', '2', '--layers', '1', '--heads', '2', '--embd', '8', '--block', '16', '--batch', '2', '--out', out], 170_000);
+    assert.equal(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+    const m = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(m.checkpoints_during_run, [2, 4]);
+    assert.match(String(m.browser), /^Chromium \d+\.\d+\.\d+\.\d+ \((bundled|system|CHROMIUM_PATH) /);
+    assert.match(r.stdout, /^val loss \d+\.\d{4} nats\/char; unigram baseline \d+\.\d{4} \(no context\); corpus floor 0\.10\d\d /m);
+    assert.match(r.stderr, /^browser: Chromium /m);
+    for (const f of ['model.safetensors', 'optimizer.safetensors', 'config.json', 'tokenizer.json']) assert.ok(existsSync(path.join(out, f)), f);
+    assert.ok(!existsSync(path.join(out, 'model.safetensors.partial')), 'no partial file left');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
 test('a bad argument exits 2 with the usage text and writes nothing', () => {
   const out = path.join(tmpdir(), `shadergrad-never-${process.pid}`);
   for (const args of [['mlp', '--steps', 'many'], ['lstm'], ['mlp', '--frobnicate']]) {
@@ -132,9 +150,11 @@ function reference(dir: string, text: string): { ids: number[]; probs: (i: numbe
 test('npm run bert: fill-mask, classify and similarity on a trained run match float64 and the run\'s own predictions; bad input is refused', { skip: noGpu && 'SHADERGRAD_NO_GPU=1', timeout: 900_000 }, async () => {
   const out = mkdtempSync(path.join(tmpdir(), 'shadergrad-bert-'));
   try {
-    const t = script('train.ts', ['bert', '--steps', '4', '--finetune-steps', '4', '--vocab', '160', '--layers', '1', '--heads', '2', '--embd', '16', '--batch', '8', '--seed', '2', '--out', out], 600_000);
+    const t = script('train.ts', ['bert', '--steps', '4', '--finetune-steps', '4', '--vocab', '160', '--layers', '1', '--heads', '2', '--embd', '16', '--batch', '8', '--seed', '2', '--checkpoint-every', '2', '--out', out], 600_000);
     assert.equal(t.status, 0, `train exit ${t.status}\n${t.stdout}\n${t.stderr}`);
     const pre = path.join(out, 'pretrained');
+    const run = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(run.checkpoints_during_run, [2], 'pretrained/ written at step 2 of 4 (--checkpoint-every 2)');
 
     // fill-mask: the page's top-k are the float64 model's top-k, with its probabilities
     const texts = ['the [MASK] of the river was covered in grass.', '[MASK] went to the bank to ask about a [MASK].'];

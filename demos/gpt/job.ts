@@ -33,7 +33,7 @@ export function resumeFiles(files: Readonly<Record<string, string>>): Record<str
   return names.length ? Object.fromEntries(names.map((k) => [k.slice('resume/'.length), fromBase64(files[k]!)])) : undefined;
 }
 
-export async function gptJob(ctx: GpuContext, job: GptJobInput, progress: (p: GptJobProgress) => void) {
+export async function gptJob(ctx: GpuContext, job: GptJobInput, progress: (p: GptJobProgress) => void, onCheckpoint?: (c: { step: number; files: Record<string, Uint8Array> }) => Promise<void>) {
   const opt = job.options;
   const num = (k: string, d: number): number => (typeof opt[k] === 'number' ? (opt[k] as number) : d);
   const stories = job.files['corpus'] === undefined ? generateStories({ seed: 1, targetChars: BUILTIN_CHARS }) : null;
@@ -51,6 +51,8 @@ export async function gptJob(ctx: GpuContext, job: GptJobInput, progress: (p: Gp
     batch: num('batch', G.batch),
     steps: job.steps,
     lr: num('lr', G.lr),
+    checkpointEvery: num('checkpoint-every', G.checkpointEvery),
+    ...(onCheckpoint ? { onCheckpoint } : {}),
     dropout: num('dropout', G.dropout),
     seed: job.seed,
     prompt: typeof opt['prompt'] === 'string' ? (opt['prompt'] as string) : undefined,

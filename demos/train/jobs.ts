@@ -33,23 +33,27 @@ export interface JobResult {
   checkpoint: CheckpointFiles;
 }
 
-export type Job = (ctx: GpuContext, job: TrainJob, progress: (p: Progress) => void) => Promise<JobResult>;
+/** A checkpoint written during a run (files as in JobResult.checkpoint), for the CLI to save at once. */
+export type CheckpointSink = (c: { step: number; files: Record<string, Uint8Array> }) => Promise<void>;
+
+export type Job = (ctx: GpuContext, job: TrainJob, progress: (p: Progress) => void, checkpoint?: CheckpointSink) => Promise<JobResult>;
 
 const num = (v: FlagValue | undefined, d: number): number => (typeof v === 'number' ? v : d);
 
 export const JOBS: Record<string, Job> = {
   /** A mini GPT on the built-in stories or --corpus FILE (demos/gpt/job.ts); loss = val loss. */
-  gpt: async (ctx, job, progress) => (await gptJob(ctx, job, progress)) as unknown as JobResult,
+  gpt: async (ctx, job, progress, checkpoint) => (await gptJob(ctx, job, progress, checkpoint)) as unknown as JobResult,
 
   /** Mini BERT: pretraining (steps) then fine-tuning (finetune-steps); Hugging Face files under pretrained/ and classifier/. */
-  async bert(ctx, job, progress) {
+  async bert(ctx, job, progress, checkpoint) {
     const d = BERT_DEFAULTS;
     const o = job.options;
     const ft = num(o['finetune-steps'], d.finetuneSteps);
     const total = job.steps + ft;
     const r = await runBert(
       ctx,
-      { ...d, seed: job.seed, steps: job.steps, finetuneSteps: ft, vocab: num(o.vocab, d.vocab), layers: num(o.layers, d.layers), heads: num(o.heads, d.heads), embd: num(o.embd, d.embd), block: num(o.block, d.block), batch: num(o.batch, d.batch), lr: num(o.lr, d.lr), finetuneLr: num(o['finetune-lr'], d.finetuneLr), dropout: num(o.dropout, d.dropout), freezeEncoder: o['freeze-encoder'] === true, corpus: job.files.corpus, labels: job.files.labels, resume: resumeFiles(job.files), taskText: o['task-text'] !== 'off' },
+      { ...d, seed: job.seed, steps: job.steps, finetuneSteps: ft, vocab: num(o.vocab, d.vocab), layers: num(o.layers, d.layers), heads: num(o.heads, d.heads), embd: num(o.embd, d.embd), block: num(o.block, d.block), batch: num(o.batch, d.batch), lr: num(o.lr, d.lr), finetuneLr: num(o['finetune-lr'], d.finetuneLr), dropout: num(o.dropout, d.dropout), freezeEncoder: o['freeze-encoder'] === true, corpus: job.files.corpus, labels: job.files.labels, resume: resumeFiles(job.files), taskText: o['task-text'] !== 'off', checkpointEvery: num(o['checkpoint-every'], d.checkpointEvery ?? 0),
+        ...(checkpoint ? { onCheckpoint: (c: { step: number; files: Record<string, Uint8Array> }) => checkpoint({ step: c.step, files: Object.fromEntries(Object.entries(c.files).map(([k, v]) => [`pretrained/${k}`, v])) }) } : {}) },
       (p) => progress({ step: p.phase === 'pretrain' ? p.step : job.steps + p.step, total, info: { [p.phase]: p.step, ...p.info } }),
     );
     const files: Record<string, Uint8Array> = {};

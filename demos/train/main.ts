@@ -4,7 +4,7 @@
 // (scripts/train.ts), which also exposes `window.__trainProgress` to draw a progress bar.
 import { createContext, type GpuContext } from '../../src/gpu/device';
 import { downloadCheckpoint, parseCheckpoint, readCheckpointFiles, type CheckpointFiles } from '../../src/io/checkpoint';
-import { JOBS, type Progress, type TrainJob } from './jobs';
+import { JOBS, type CheckpointSink, type Progress, type TrainJob } from './jobs';
 import { toBase64 } from '../common/base64';
 import { settle, type Settled } from '../common/settle';
 
@@ -19,13 +19,15 @@ declare global {
     __train: { models(): string[]; run(job: TrainJob): Promise<Settled<TrainResult>> };
     /** Exposed by the CLI (page.exposeFunction) to report progress in the terminal. */
     __trainProgress?: (p: Progress) => unknown;
+    /** Exposed by the CLI to write a checkpoint taken during the run (files base64) into --out. */
+    __trainCheckpoint?: (c: { step: number; files: Record<string, string> }) => Promise<unknown>;
   }
 }
 
 let ctxPromise: Promise<GpuContext> | null = null;
 const context = (): Promise<GpuContext> => (ctxPromise ??= createContext());
 
-async function runJob(job: TrainJob, onProgress: (p: Progress) => void): Promise<{ metrics: Record<string, unknown>; checkpoint: CheckpointFiles }> {
+async function runJob(job: TrainJob, onProgress: (p: Progress) => void, checkpoint?: CheckpointSink): Promise<{ metrics: Record<string, unknown>; checkpoint: CheckpointFiles }> {
   const fn = JOBS[job.model];
   if (!fn) throw new Error(`no training job "${job.model}" (jobs: ${Object.keys(JOBS).join(', ')})`);
   const ctx = await context();
@@ -41,7 +43,7 @@ async function runJob(job: TrainJob, onProgress: (p: Progress) => void): Promise
     held = null;
     onProgress(p);
   };
-  const r = await fn(ctx, job, progress);
+  const r = await fn(ctx, job, progress, checkpoint);
   if (held) onProgress(held);
   await ctx.sync();
   const seconds = (performance.now() - t0) / 1000;
@@ -52,7 +54,9 @@ window.__train = {
   models: () => Object.keys(JOBS),
   run: (job) =>
     settle(async () => {
-      const r = await runJob(job, (p) => void window.__trainProgress?.(p));
+      const save = window.__trainCheckpoint;
+      const sink: CheckpointSink | undefined = save && (async (c) => void (await save({ step: c.step, files: Object.fromEntries(Object.entries(c.files).map(([k, v]) => [k, toBase64(v)])) })));
+      const r = await runJob(job, (p) => void window.__trainProgress?.(p), sink);
       const files: Record<string, string> = {};
       for (const [name, bytes] of Object.entries(r.checkpoint)) files[name] = toBase64(bytes);
       return { metrics: r.metrics, files };

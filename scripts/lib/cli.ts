@@ -10,6 +10,7 @@
 // divisible by heads, a corpus long enough for --block) is checked by scripts/lib/validate.ts.
 
 import { GPT_TRAIN_DEFAULTS as G } from '../../src/models/gpt';
+import { BERT_DEFAULTS } from '../../src/models/bert_pipeline';
 
 export type FlagValue = string | number | boolean;
 
@@ -41,6 +42,7 @@ export const FLAG_MAX: Readonly<Record<string, readonly [number, boolean]>> = {
   seed: [2 ** 32 - 1, false],
   steps: [10_000_000, false],
   'finetune-steps': [10_000_000, false],
+  'checkpoint-every': [10_000_000, false],
   layers: [64, false],
   heads: [64, false],
   embd: [4096, false],
@@ -142,6 +144,7 @@ export const MODELS: readonly ModelSpec[] = [
       { name: 'freeze-encoder', kind: 'bool', help: 'fine-tune only the classifier (a linear probe)' },
       { name: 'task-text', kind: 'choice', choices: ['on', 'off'], default: 'on', help: 'also pretrain on the labelled training texts, labels unused (task-adaptive pretraining)' },
       { name: 'resume', kind: 'string', help: 'continue pretraining from a bert run folder (weights, AdamW state, step, batch order) up to --steps, then fine-tune' },
+      { name: 'checkpoint-every', kind: 'int', min: 0, default: BERT_DEFAULTS.checkpointEvery ?? 0, help: 'write pretrained/ into --out every N pretraining steps, so a run that fails later can be resumed (0: only at the end)' },
     ],
   },
   {
@@ -161,6 +164,7 @@ export const MODELS: readonly ModelSpec[] = [
       { name: 'dropout', kind: 'number', min: 0, default: G.dropout, help: 'dropout probability' },
       { name: 'prompt', kind: 'string', metavar: 'TEXT', help: 'prompt of the final sample (default: the start of the validation text)' },
       { name: 'resume', kind: 'string', help: 'continue from a checkpoint folder written by a gpt run (model, optimizer and data position)' },
+      { name: 'checkpoint-every', kind: 'int', min: 0, default: G.checkpointEvery, help: 'write the checkpoint into --out every N steps, so a run that fails later can be resumed (0: only at the end)' },
     ],
   },
 ];

@@ -46,9 +46,16 @@ export interface BertRunOptions {
   resume?: Readonly<Record<string, Uint8Array>>;
   /** Stop pretraining after this step, as an interrupted run would (the schedule still spans `steps`). */
   stopAfter?: number;
+  /**
+   * Every this many pretraining steps (0 or unset: never; not at the last), the `pretrained/`
+   * files as they are then (the same files `resume` takes) go to onCheckpoint, awaited: a run
+   * that fails later leaves one to continue from exactly.
+   */
+  checkpointEvery?: number;
+  onCheckpoint?: (c: { step: number; files: BertRunResult['pretrained'] }) => Promise<void> | void;
 }
 
-export const BERT_DEFAULTS: BertRunOptions = { vocab: 512, layers: 2, heads: 4, embd: 64, block: 32, batch: 32, steps: 300, finetuneSteps: 1000, seed: 1, lr: 2e-3, finetuneLr: 1e-3, dropout: 0, freezeEncoder: false, evalBatches: 8, taskText: true };
+export const BERT_DEFAULTS: BertRunOptions = { vocab: 512, layers: 2, heads: 4, embd: 64, block: 32, batch: 32, steps: 300, finetuneSteps: 1000, seed: 1, lr: 2e-3, finetuneLr: 1e-3, dropout: 0, freezeEncoder: false, evalBatches: 8, taskText: true, checkpointEvery: 100 };
 
 /** Task texts per pretraining document, and how many times those documents are repeated. */
 const TASK_DOC = 5;
@@ -159,6 +166,13 @@ export async function runBert(ctx: GpuContext, o: BertRunOptions, progress: (p: 
   const pretrainDocs = withTaskDocuments(trainDocs, encTask);
   const cfg = resumed ? { ...resumed.cfg, dropout: o.dropout } : bertConfig({ vocabSize: tok.vocabSize, hidden: o.embd, layers: o.layers, heads: o.heads, maxPosition: o.block, dropout: o.dropout });
   const base = { batch: o.batch, block: o.block, seed: o.seed };
+  const options = { ...o, corpus: o.corpus === undefined ? 'built-in' : 'file', labels: o.labels === undefined ? 'built-in' : 'file', resume: o.resume ? 'yes' : 'no' };
+  /** The pretrained/ files of the encoder now (mid-run checkpoints and the final one). */
+  const pretrainedFiles = async (p: BertPretrainer, w: Awaited<ReturnType<BertPretrainer['weights']>>, batcher: PretrainBatcher, extra: Record<string, number> = {}): Promise<BertRunResult['pretrained']> => {
+    const state = await p.optimizerState({ batcher: batcher.state(), data_crc32: dataCrc });
+    const files = saveBertCheckpoint(w, cfg, tok.toVocabTxt(), { architecture: 'BertForPreTraining', padTokenId: s.pad, extra: { options, ...extra, progress: state.progress } });
+    return { ...files, 'optimizer.safetensors': state.optimizer };
+  };
 
   // pretraining
   const pre = await BertPretrainer.create(ctx, cfg, { ...base, lr: o.lr, steps: o.steps });
@@ -186,6 +200,7 @@ export async function runBert(ctx: GpuContext, o: BertRunOptions, progress: (p: 
       const info: Record<string, number> = { loss: st.loss, mlm: st.mlmLoss, nsp: st.nspLoss };
       if (read) Object.assign(info, { 'mask acc': st.mlmAccuracy!, 'nsp acc': st.nspAccuracy! });
       progress({ phase: 'pretrain', step: i, total: last, info });
+      if (o.checkpointEvery && o.onCheckpoint && i % o.checkpointEvery === 0 && i < last) await o.onCheckpoint({ step: i, files: await pretrainedFiles(pre, await pre.weights(), batcher) });
     }
     await ctx.sync();
     stepsDone = Math.max(last, first - 1);
@@ -195,10 +210,7 @@ export async function runBert(ctx: GpuContext, o: BertRunOptions, progress: (p: 
     mlm = await pre.evaluate(evalBatches);
     unigram = unigramBaseline(trainDocs, evalBatches, s);
     weights = await pre.weights();
-    const state = await pre.optimizerState({ batcher: batcher.state(), data_crc32: dataCrc });
-    const options = { ...o, corpus: o.corpus === undefined ? 'built-in' : 'file', labels: o.labels === undefined ? 'built-in' : 'file', resume: o.resume ? 'yes' : 'no' };
-    const files = saveBertCheckpoint(weights, cfg, tok.toVocabTxt(), { architecture: 'BertForPreTraining', padTokenId: s.pad, extra: { options, mlm_accuracy: mlm.mlmAccuracy, progress: state.progress } });
-    pretrained = { ...files, 'optimizer.safetensors': state.optimizer };
+    pretrained = await pretrainedFiles(pre, weights, batcher, { mlm_accuracy: mlm.mlmAccuracy });
   } finally {
     pre.destroy();
   }

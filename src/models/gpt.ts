@@ -49,7 +49,7 @@ export const GPT_PRESETS = {
  * built-in stories they reach a validation loss of 0.444 nats/char in about 5 minutes on
  * SwiftShader (README, GPT: how they were picked).
  */
-export const GPT_TRAIN_DEFAULTS = { ...GPT_PRESETS.small, batch: 8, steps: 1500, lr: 2e-2, dropout: 0, tokenizer: 'char', vocab: 512 } as const;
+export const GPT_TRAIN_DEFAULTS = { ...GPT_PRESETS.small, batch: 8, steps: 1500, lr: 2e-2, dropout: 0, tokenizer: 'char', vocab: 512, checkpointEvery: 500 } as const;
 
 /**
  * The configuration rules, in one place: the CLI checks its flags with this before the browser

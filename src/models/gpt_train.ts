@@ -45,6 +45,13 @@ export interface GptRunOptions {
   onSample?: (s: { step: number; text: string }) => void;
   /** Polled every step; true stops the run after this step (the model is kept). */
   shouldStop?: () => boolean;
+  /**
+   * Every this many steps (0 or unset: never; never at the last step, whose files the caller
+   * saves), the run's files (saveRun: weights, AdamW state, step, batch position, tokenizer) go
+   * to onCheckpoint, awaited, so a run that fails later leaves one to --resume from exactly.
+   */
+  checkpointEvery?: number;
+  onCheckpoint?: (c: { step: number; files: Record<string, Uint8Array> }) => Promise<void> | void;
 }
 
 export interface GptRunResult {
@@ -154,6 +161,9 @@ async function loop(model: GptModel, tokenizer: Tokenizer, config: GptConfig, tr
       o.onEval?.({ step, trainLoss, valLoss, valPpl: Math.exp(valLoss) });
     }
     if (o.sampleEvery && step % o.sampleEvery === 0 && step < o.steps) o.onSample?.({ step, text: await sample() });
+    if (o.checkpointEvery && o.onCheckpoint && step % o.checkpointEvery === 0 && step < o.steps) {
+      await o.onCheckpoint({ step, files: await saveRun({ model, tokenizer, dataCounter: dataRng.counter }) });
+    }
     t0 = performance.now();
     if (stop) break;
   }

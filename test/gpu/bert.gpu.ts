@@ -229,6 +229,14 @@ test('bert: a run resumed from its pretrained/ files continues exactly (weights,
   for (const f of ['model.safetensors', 'optimizer.safetensors'] as const) assert(same(whole.pretrained[f], resumed.pretrained[f]), `${f}: 3 + 3 resumed steps differ from 6 straight ones`);
   assert(!same(whole.pretrained['model.safetensors'], half.pretrained['model.safetensors']), 'the halves differ (the check is not vacuous)');
   assert(resumed.metrics.mlm_loss === whole.metrics.mlm_loss, `held-out MLM loss ${resumed.metrics.mlm_loss} vs ${whole.metrics.mlm_loss}`);
+  // checkpoints written during a run (checkpointEvery) are the files an interrupted run leaves, and do not disturb it
+  const saved: { step: number; files: Record<string, Uint8Array> }[] = [];
+  const watched = await runBert(ctx, { ...o, checkpointEvery: 3, onCheckpoint: (c) => void saved.push(c) });
+  assert(saved.map((c) => c.step).join(',') === '3', `checkpoints at steps ${saved.map((c) => c.step).join(',')} (every 3, not at the last step 6)`);
+  for (const f of ['model.safetensors', 'optimizer.safetensors'] as const) {
+    assert(same(saved[0]!.files[f]!, half.pretrained[f]), `${f}: the step-3 checkpoint differs from a run stopped after step 3`);
+    assert(same(watched.pretrained[f], whole.pretrained[f]), `${f}: taking checkpoints changed the run`);
+  }
   await assertRejects('resume backwards', () => runBert(ctx, { ...o, steps: 2, resume: half.pretrained }), /at pretraining step 3; --steps 2 would go back/);
   await assertRejects('resume on other data', () => runBert(ctx, { ...o, seed: 4, resume: half.pretrained }), /pretrained on other documents/);
   const { ['optimizer.safetensors']: _, ...noOptimizer } = half.pretrained;

@@ -17,7 +17,7 @@ import { Rng, randomArray } from '../../src/util/prng';
 import { buildGpt, type GptConfig } from '../../src/models/gpt';
 import { GptModel, type GptOptimOptions } from '../../src/models/gpt_runtime';
 import { randomBatch } from '../../src/models/gpt_data';
-import { trainGpt } from '../../src/models/gpt_train';
+import { trainGpt, saveRun } from '../../src/models/gpt_train';
 import { generateStories } from '../../src/text/stories';
 
 const TINY: GptConfig = { vocabSize: 13, block: 8, layers: 2, heads: 2, embd: 8, dropout: 0, bias: true };
@@ -160,6 +160,21 @@ test('gpt: save (Hugging Face GPT-2 files) → load continues training exactly',
   for (const b of batches.slice(3)) resumed.push((await c.trainStep(b, true))!);
   c.destroy();
   assertIdentical(resumed, straight.slice(3), 'losses of steps 4-6 after save → load');
+});
+
+test('gpt: a checkpoint written during a run (checkpointEvery) resumes to the same weights and AdamW state as the straight run', async ({ ctx }) => {
+  const text = generateStories({ seed: 3, targetChars: 8_000 }).text;
+  const o = { text, tokenizer: 'char' as const, layers: 1, heads: 2, embd: 8, block: 16, batch: 3, steps: 6, lr: 1e-2, dropout: 0.1, seed: 4, warmup: 2, evalEvery: 3, evalIters: 1, sampleTokens: 4 };
+  const saved: { step: number; files: Record<string, Uint8Array> }[] = [];
+  const straight = await trainGpt(ctx, { ...o, checkpointEvery: 2, onCheckpoint: (c) => void saved.push(c) });
+  const end = await saveRun(straight);
+  straight.model.destroy();
+  assert(saved.map((c) => c.step).join(',') === '2,4', `checkpoints at steps ${saved.map((c) => c.step).join(',')} (every 2, not at the last step 6)`);
+  const resumed = await trainGpt(ctx, { ...o, resume: saved[0]!.files });
+  const again = await saveRun(resumed);
+  resumed.model.destroy();
+  assert(resumed.metrics.steps_this_run === 4, `resumed from step 2: ran ${resumed.metrics.steps_this_run} steps`);
+  for (const f of ['model.safetensors', 'optimizer.safetensors']) assertIdentical(Array.from(again[f]!), Array.from(end[f]!), `${f} after resuming the step-2 checkpoint vs the straight run`);
 });
 
 test('gpt: a short run on the built-in stories lowers validation loss well below the unigram baseline', async ({ ctx }) => {
