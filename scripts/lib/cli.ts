@@ -83,6 +83,7 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'seed', kind: 'int', min: 0, default: 1, help: 'seed of the initial weights and any randomness' },
   { name: 'steps', kind: 'int', min: 1, help: 'most training steps (default per model)' },
   { name: 'out', kind: 'string', help: 'output folder (default: a fresh folder under runs/)' },
+  { name: 'force', kind: 'bool', help: 'write into an --out folder that is not empty (its files of the same names are replaced)' },
 ];
 
 export const MODELS: readonly ModelSpec[] = [
@@ -174,6 +175,8 @@ export interface TrainArgs {
   seed: number;
   steps: number;
   out: string;
+  /** --force: --out may be a folder that is not empty. */
+  force: boolean;
   /** The model's own flags by name, defaults filled in (file flags hold the path). */
   options: Record<string, FlagValue>;
   /** Names of the model's file flags that were given (their paths are in options). */
@@ -201,7 +204,7 @@ function flagLine(f: FlagSpec): string {
 export function usage(models: readonly ModelSpec[] = MODELS, model?: string): string {
   const shown = models.filter((m) => !model || m.name === model);
   const lines = [
-    `usage: npm run train -- <${models.map((m) => m.name).join('|')}> [--seed S] [--steps N] [--out DIR] [model flags]`,
+    `usage: npm run train -- <${models.map((m) => m.name).join('|')}> [--seed S] [--steps N] [--out DIR] [--force] [model flags]`,
     '',
     'Trains in headless Chromium on WebGPU and writes DIR/metrics.json and a checkpoint',
     '(model.safetensors, optimizer.safetensors, config.json).',
@@ -309,6 +312,7 @@ export function parseTrainArgs(argv: readonly string[], env: ParseEnv = {}): Par
       seed: (values.seed as number | undefined) ?? 1,
       steps: (values.steps as number | undefined) ?? spec.steps.default,
       out: (values.out as string | undefined) ?? defaultOutDir(spec.name, env.now ?? new Date(), exists),
+      force: values.force === true,
       options,
       files: spec.flags.filter((f) => f.kind === 'file' && f.name in values).map((f) => f.name),
     },

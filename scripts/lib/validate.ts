@@ -20,13 +20,13 @@ import type { FlagValue, TrainArgs } from './cli';
 import { BERT_FILES, about, aboutAsync, asBase64, openGptFolderAt, readFolder, readTextFile, statOf } from './folders';
 
 /**
- * --out: refuse a file, a folder that is not empty (unless resuming) and a place no folder can
+ * --out: refuse a file, a folder that is not empty (unless resuming or --force) and a place no folder can
  * be made, before training — not after it, when the run would be lost.
  */
-export function checkOutDir(out: string, resuming: boolean): void {
+export function checkOutDir(out: string, mayBeUsed: boolean): void {
   const st = statOf(out);
   if (st && !st.isDirectory()) throw new InputError(`--out ${out}: a file is there, not a folder`);
-  if (st && !resuming && readdirSync(out).length > 0) throw new InputError(`--out ${out}: the folder exists and is not empty (give a new folder; only a --resume run writes into a used one)`);
+  if (st && !mayBeUsed && readdirSync(out).length > 0) throw new InputError(`--out ${out}: the folder exists and is not empty (give a new folder, or --force to write into it; a --resume run may too)`);
   let p = path.resolve(out);
   while (!statOf(p)) p = path.dirname(p);
   if (!statOf(p)!.isDirectory()) throw new InputError(`--out ${out}: ${p} is a file, so the folder cannot be made`);
@@ -101,7 +101,7 @@ async function checkWord2vec(a: TrainArgs, texts: Readonly<Record<string, string
  * and a --resume folder's files as base64 under `resume/<file>`. Throws InputError.
  */
 export async function prepareTrainJob(a: TrainArgs): Promise<Record<string, string>> {
-  checkOutDir(a.out, typeof a.options.resume === 'string');
+  checkOutDir(a.out, typeof a.options.resume === 'string' || a.force);
   const texts: Record<string, string> = {};
   for (const name of a.files) texts[name] = readTextFile(`--${name} ${String(a.options[name])}`, String(a.options[name]));
   const files: Record<string, string> = { ...texts };

@@ -22,13 +22,13 @@ function error(argv: string[], env: Parameters<typeof parseTrainArgs>[1] = {}): 
 
 test('defaults: seed 1, the model default steps, a fresh folder under runs/', () => {
   const a = run(['mlp']);
-  assert.deepEqual(a, { model: 'mlp', seed: 1, steps: 500, out: 'runs/mlp-20250102-030405', options: { lr: 0.1, hidden: 2, 'stop-loss': 0.05 }, files: [] });
+  assert.deepEqual(a, { model: 'mlp', seed: 1, steps: 500, out: 'runs/mlp-20250102-030405', force: false, options: { lr: 0.1, hidden: 2, 'stop-loss': 0.05 }, files: [] });
   assert.equal(run(['perceptron']).options.gate, 'and');
 });
 
 test('flags as separate words and with =, model flags, a -- separator', () => {
-  const a = run(['--', 'mlp', '--seed', '7', '--steps=20', '--out', '/tmp/x', '--lr', '0.05', '--hidden=3']);
-  assert.deepEqual(a, { model: 'mlp', seed: 7, steps: 20, out: '/tmp/x', options: { lr: 0.05, hidden: 3, 'stop-loss': 0.05 }, files: [] });
+  const a = run(['--', 'mlp', '--seed', '7', '--steps=20', '--out', '/tmp/x', '--force', '--lr', '0.05', '--hidden=3']);
+  assert.deepEqual(a, { model: 'mlp', seed: 7, steps: 20, out: '/tmp/x', force: true, options: { lr: 0.05, hidden: 3, 'stop-loss': 0.05 }, files: [] });
   assert.equal(run(['perceptron', '--gate', 'xor']).options.gate, 'xor');
 });
 

@@ -61,6 +61,15 @@ test('the output folder: a file, a non-empty folder (unless --resume) or an unma
   assert.throws(() => checkOutDir(path.join(files.stories, 'sub'), false), /stories\.txt is a file, so the folder cannot be made/);
 });
 
+test('--force lets a run write into a folder that is not empty (and only that)', async () => {
+  await refused(['mlp', '--out', full], /^--out .*full: the folder exists and is not empty \(give a new folder, or --force/);
+  const a = args(['mlp', '--out', full, '--force']);
+  assert.equal(a.force, true);
+  assert.deepEqual(await prepareTrainJob(a), {});
+  assert.equal(args(['mlp']).force, false);
+  await refused(['mlp', '--out', files.stories, '--force'], /a file is there, not a folder/); // still never over a file
+});
+
 test('corpus files: missing, a folder, empty, binary, not UTF-8, too short for --block', async () => {
   await refused(['gpt', '--corpus', path.join(root, 'adir')], /^--corpus .*adir: a folder, not a file$/);
   await refused(['gpt', '--corpus', files.empty], /^--corpus .*empty\.txt: the file is empty$/);
