@@ -3,7 +3,7 @@
 // decided here and nowhere else (resolveBrowser): SHADERGRAD_BROWSER=auto (the default) takes
 // CHROMIUM_PATH, else a system Chrome/Chromium, else the browser npm bundled
 // (scripts/lib/bundled_chromium.ts); =system and =bundled force one kind.
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -51,20 +51,20 @@ export function onPath(names: readonly string[], pathVar: string): string | null
   return null;
 }
 
-/**
- * A system Chrome/Chromium: on PATH, in Debian's folder (`fixed`), or the one Playwright
- * installed (looked up only with the default `fixed`).
- */
-export function findSystemChromium(pathVar = process.env.PATH ?? '', fixed: readonly string[] = SYSTEM_PATHS): string | null {
-  const found = onPath(SYSTEM_BROWSERS, pathVar) ?? fixed.find(isExecutableFile) ?? null;
-  if (found || fixed !== SYSTEM_PATHS) return found;
+/** Fixed places of system browsers: Debian's folder, then the one Playwright installed, if any. */
+function defaultSystemPaths(): string[] {
+  let playwright = '';
   try {
-    const p = chromium.executablePath();
-    if (p && existsSync(p)) return p;
+    playwright = chromium.executablePath();
   } catch {
     /* no Playwright browser */
   }
-  return null;
+  return [...SYSTEM_PATHS, ...(playwright ? [playwright] : [])];
+}
+
+/** A system Chrome/Chromium: on PATH, else the first of `fixed` that is there. */
+export function findSystemChromium(pathVar = process.env.PATH ?? '', fixed: readonly string[] = defaultSystemPaths()): string | null {
+  return onPath(SYSTEM_BROWSERS, pathVar) ?? fixed.find(isExecutableFile) ?? null;
 }
 
 const INSTALL_HINT =
@@ -74,7 +74,7 @@ const INSTALL_HINT =
 export interface ResolveEnv {
   /** CHROMIUM_PATH and PATH are read from here (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Fixed places of system browsers (default Debian's; tests pass []). */
+  /** Fixed places of system browsers (default Debian's and Playwright's; tests pass []). */
   systemPaths?: readonly string[];
 }
 
@@ -87,7 +87,7 @@ export async function resolveBrowser(choice: BrowserChoice = browserChoice(proce
     return { source: 'CHROMIUM_PATH', executablePath: envPath, env: {} };
   }
   if (choice !== 'bundled') {
-    const p = findSystemChromium(env.PATH ?? '', o.systemPaths ?? SYSTEM_PATHS);
+    const p = findSystemChromium(env.PATH ?? '', o.systemPaths ?? defaultSystemPaths());
     if (p) return { source: 'system', executablePath: p, env: {} };
     if (choice === 'system') throw new Error(`SHADERGRAD_BROWSER=system but no system Chromium was found (looked for ${SYSTEM_BROWSERS.join(', ')} on PATH): ${INSTALL_HINT}`);
   }

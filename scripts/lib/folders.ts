@@ -18,24 +18,24 @@ export function statOf(p: string): Stats | null {
   }
 }
 
-/** Run `fn`; an InputError it throws is re-thrown with `label` in front (other errors pass). */
+/** An InputError re-thrown with `label` in front; other errors pass as they are. */
+function relabel(label: string, e: unknown): never {
+  if (e instanceof InputError) throw new InputError(`${label}: ${e.message}`);
+  throw e;
+}
+
+/** Run `fn`; an InputError it throws gets `label` in front (other errors pass). */
 export function about<T>(label: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof InputError) throw new InputError(`${label}: ${e.message}`);
-    throw e;
+    return relabel(label, e);
   }
 }
 
 /** `about` for an async `fn`. */
-export async function aboutAsync<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof InputError) throw new InputError(`${label}: ${e.message}`);
-    throw e;
-  }
+export function aboutAsync<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  return fn().catch((e: unknown) => relabel(label, e));
 }
 
 /** A user's text file: there, a file, UTF-8 text and not empty (src/util/utf8.ts). */

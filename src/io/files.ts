@@ -2,7 +2,8 @@
 // src/io/bert_hf.ts): a problem in a file becomes one InputError that names the file once.
 import { InputError } from '../util/errors';
 
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/** An error's message, whatever was thrown. */
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Run `fn`; any error it throws becomes an InputError about `file` (named once). */
 export function inFile<T>(file: string, fn: () => T): T {

@@ -6,7 +6,7 @@
 // rules, tensors whose shapes do not match config.json, a tokenizer that does not fit the model.
 import { InputError } from '../util/errors';
 import { loadSafetensors, readSafetensorsHeader } from '../io/safetensors';
-import { inFile, jsonObjectOf, requireFiles } from '../io/files';
+import { inFile, jsonObjectOf, messageOf, requireFiles } from '../io/files';
 import { configFromGpt2, fromHf, type Params } from '../io/gpt2_hf';
 import { tokenizerFromJSON, type Tokenizer } from '../text/tokenizer';
 import { checkGptConfig, type GptConfig } from './gpt';
@@ -21,8 +21,6 @@ export interface GptFolder {
 }
 
 export const GPT_FOLDER_FILES = ['model.safetensors', 'config.json', 'tokenizer.json'] as const;
-
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Open and check a GPT folder's files (by file name); throws InputError on the first problem. */
 export function openGptFolder(files: Readonly<Record<string, Uint8Array>>): GptFolder {
