@@ -17,7 +17,12 @@ export default defineConfig({
   esbuild: { target: 'es2022' },
   optimizeDeps: {
     entries: ['index.html', 'demos/*/index.html', 'test/gpu/index.html'],
-    include: ['wgsl_reflect/wgsl_reflect.module.js', '@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgpu'],
+    include: [
+      'wgsl_reflect/wgsl_reflect.module.js',
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-core/dist/register_all_gradients',
+      '@tensorflow/tfjs-backend-webgpu',
+    ],
     esbuildOptions: { target: 'es2022' },
   },
   server: { fs: { strict: true } },

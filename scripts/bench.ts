@@ -1,6 +1,8 @@
-// npm run bench [-- --only matmul,softmax] [--runs 15] [--warmup 3] [--json PATH]
-// Drives demos/bench/ in headless Chromium, prints the table and optionally writes the JSON
-// array of {name, shape, ours_ms, peer, peer_ms, speedup, gflops, gbps, adapter, browser, ...}.
+// npm run bench [-- --only matmul,softmax] [--runs 15] [--warmup 3] [--tuning K=V,…] [--json PATH]
+// Drives demos/bench/ in headless Chromium, prints the tuning table it ran with and the results,
+// and optionally writes the JSON array of {name, shape, ours_ms, peer, peer_ms, speedup, gflops,
+// gbps, adapter, browser, tuning, ...}. Tuning overrides (src/gpu/tuning.ts) come from --tuning
+// or SHADERGRAD_TUNING (the flag wins) and reach the page as its `?tuning=` query.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startBrowserEnv, openPage } from './lib/browser';
@@ -8,14 +10,23 @@ import type { BenchState, BenchResult } from '../demos/bench/main';
 
 function usage(msg?: string): never {
   if (msg) console.error(`bench: ${msg}`);
-  console.error('usage: npm run bench -- [--only PREFIX[,PREFIX]] [--runs N>=10] [--warmup N] [--json PATH]');
+  console.error(
+    'usage: npm run bench -- [--only PREFIX[,PREFIX]] [--runs N>=10] [--warmup N] [--tuning KEY=VALUE[,KEY=VALUE]] [--json PATH]',
+  );
   process.exit(2);
 }
 
 let args;
 try {
   args = parseArgs({
-    options: { only: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      only: { type: 'string' },
+      runs: { type: 'string' },
+      warmup: { type: 'string' },
+      tuning: { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean' },
+    },
     strict: true,
   }).values;
 } catch (e) {
@@ -40,7 +51,8 @@ export function formatResults(rows: BenchResult[]): string {
     r.peer_gpu_ms === null ? '-' : r.peer_gpu_ms.toFixed(3),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
   return [line(head), ...body.map(line)].join('\n');
 }
 
@@ -48,6 +60,8 @@ const q = new URLSearchParams({ auto: '1' });
 if (args.only) q.set('only', args.only);
 if (args.runs) q.set('runs', args.runs);
 if (args.warmup) q.set('warmup', args.warmup);
+const tuning = args.tuning ?? process.env.SHADERGRAD_TUNING;
+if (tuning) q.set('tuning', tuning);
 
 const env = await startBrowserEnv();
 let failed = false;
@@ -60,7 +74,10 @@ try {
   const state = (await page.evaluate(() => window.__bench)) as BenchState;
   if (state.error) throw new Error(state.error);
   if (log.errors.length) throw new Error(`the benchmark page reported errors:\n${log.errors.join('\n')}`);
-  console.log(`\nadapter: ${state.adapter}; browser: ${env.browserDescription}; peer: TensorFlow.js 4.22 webgpu; median of ${state.results[0]?.runs ?? '?'} runs\n`);
+  console.log(
+    `\nadapter: ${state.adapter}; browser: ${env.browserDescription}; peer: TensorFlow.js 4.22 webgpu; median of ${state.results[0]?.runs ?? '?'} runs\n`,
+  );
+  console.log(`${state.tuningText}\n`);
   console.log(formatResults(state.results));
   if (args.json) {
     const rows = state.results.map((r) => ({ ...r, browser: env.browserDescription }));

@@ -8,10 +8,10 @@
 import { startBrowserEnv, openPage } from './lib/browser';
 import { asBase64, openGptFolderAt } from './lib/folders';
 import { exitOnError, reportError, unwrap } from './lib/exit';
-import { GPT_FOLDER_FILES } from '../src/models/gpt_folder';
-import { checkEncodable } from '../src/text/tokenizer';
+import { gpt, text } from '../src/index';
 
-const USAGE = 'usage: npm run generate -- DIR --prompt TEXT [--temperature T] [--top-k K] [--top-p P] [--beam W] [--tokens N] [--seed S] [--no-cache]';
+const USAGE =
+  'usage: npm run generate -- DIR --prompt TEXT [--temperature T] [--top-k K] [--top-p P] [--beam W] [--tokens N] [--seed S] [--no-cache]';
 
 export interface GenerateArgs {
   dir: string;
@@ -26,7 +26,17 @@ export interface GenerateArgs {
 }
 
 export function parseGenerateArgs(argv: string[]): GenerateArgs | string {
-  const a: GenerateArgs = { dir: '', prompt: '', tokens: 200, temperature: 0.8, topK: 0, topP: 1, beam: 0, seed: 1, kvCache: true };
+  const a: GenerateArgs = {
+    dir: '',
+    prompt: '',
+    tokens: 200,
+    temperature: 0.8,
+    topK: 0,
+    topP: 1,
+    beam: 0,
+    seed: 1,
+    kvCache: true,
+  };
   const nums: Record<string, [keyof GenerateArgs, number, number]> = {
     tokens: ['tokens', 1, 1e6],
     temperature: ['temperature', 0, 100],
@@ -44,7 +54,8 @@ export function parseGenerateArgs(argv: string[]): GenerateArgs | string {
     } else if (arg.startsWith('--') && arg.slice(2) in nums) {
       const [key, lo, hi] = nums[arg.slice(2)]!;
       const v = Number(argv[++i]);
-      if (argv[i] === undefined || !Number.isFinite(v) || v < lo || v > hi) return `${arg} takes a number in [${lo}, ${hi}], got "${argv[i] ?? ''}"`;
+      if (argv[i] === undefined || !Number.isFinite(v) || v < lo || v > hi)
+        return `${arg} takes a number in [${lo}, ${hi}], got "${argv[i] ?? ''}"`;
       (a as unknown as Record<string, number>)[key] = v;
     } else if (!arg.startsWith('--') && !a.dir) a.dir = arg;
     else return `unexpected argument "${arg}"`;
@@ -54,17 +65,20 @@ export function parseGenerateArgs(argv: string[]): GenerateArgs | string {
 }
 
 const parsed = parseGenerateArgs(process.argv.slice(2));
-if (typeof parsed === 'string' || process.argv.includes('--help')) {
-  const msg = typeof parsed === 'string' ? parsed : '';
-  console.error(msg ? `generate: ${msg}\n\n${USAGE}` : USAGE);
-  process.exit(msg ? 2 : 0);
+if (process.argv.includes('--help')) {
+  console.error(USAGE);
+  process.exit(0);
+}
+if (typeof parsed === 'string') {
+  console.error(`generate: ${parsed}\n\n${USAGE}`);
+  process.exit(2);
 }
 const args = parsed;
 /** The folder's model files (base64), after checking them and the prompt against its tokenizer. */
 function checkedFiles(): Record<string, string> {
   const { folder, files } = openGptFolderAt(args.dir, args.dir);
-  checkEncodable(folder.tokenizer, args.prompt, '--prompt');
-  return asBase64(Object.fromEntries(GPT_FOLDER_FILES.map((f) => [f, files[f]!])));
+  text.checkEncodable(folder.tokenizer, args.prompt, '--prompt');
+  return asBase64(Object.fromEntries(gpt.GPT_FOLDER_FILES.map((f) => [f, files[f]!])));
 }
 let files: Record<string, string> = {};
 try {
@@ -76,7 +90,11 @@ try {
 const env = await startBrowserEnv().catch((e: unknown) => exitOnError('generate', e));
 let code = 0;
 try {
-  const { page, log } = await openPage(env.browser, `${env.url}/demos/gpt/?cli=1`, process.env.SHADERGRAD_DEBUG !== undefined);
+  const { page, log } = await openPage(
+    env.browser,
+    `${env.url}/demos/gpt/?cli=1`,
+    process.env.SHADERGRAD_DEBUG !== undefined,
+  );
   await page.waitForFunction(() => document.body?.dataset.ready !== undefined, null, { timeout: 120_000 });
   const err = await page.evaluate(() => document.body.dataset.error);
   if (err) throw new Error(`no WebGPU in the headless browser: ${err}`);

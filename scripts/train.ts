@@ -55,11 +55,17 @@ function writeFiles(files: Record<string, string>): void {
 const saved: number[] = [];
 
 const t0 = performance.now();
-console.error(`train ${args.model}: seed ${args.seed}, up to ${args.steps} steps, ${JSON.stringify(args.options)} → ${args.out}`);
+console.error(
+  `train ${args.model}: seed ${args.seed}, up to ${args.steps} steps, ${JSON.stringify(args.options)} → ${args.out}`,
+);
 const env = await startBrowserEnv().catch((e: unknown) => exitOnError('train', e)); // e.g. no browser: one line, exit 1
 let code = 0;
 try {
-  const { page, log } = await openPage(env.browser, `${env.url}/demos/train/?cli=1`, process.env.SHADERGRAD_DEBUG !== undefined);
+  const { page, log } = await openPage(
+    env.browser,
+    `${env.url}/demos/train/?cli=1`,
+    process.env.SHADERGRAD_DEBUG !== undefined,
+  );
   await page.exposeFunction('__trainProgress', (p: Progress) => showProgress(p));
   await page.exposeFunction('__trainCheckpoint', (c: { step: number; files: Record<string, string> }) => {
     writeFiles(c.files);
@@ -69,16 +75,25 @@ try {
   const err = await page.evaluate(() => document.body.dataset.error);
   if (err) throw new Error(`no WebGPU in the headless browser: ${err}`);
   const models = await page.evaluate(() => window.__train.models());
-  if (!models.includes(args.model)) throw new Error(`the train page has no job for "${args.model}" (it has ${models.join(', ')})`);
+  if (!models.includes(args.model))
+    throw new Error(`the train page has no job for "${args.model}" (it has ${models.join(', ')})`);
   const result: TrainResult = unwrap(await page.evaluate((j) => window.__train.run(j), job));
   if (tty) process.stderr.write('\n');
   if (log.errors.length) throw new Error(`the train page reported errors:\n${log.errors.join('\n')}`);
   mkdirSync(args.out, { recursive: true });
   writeFiles(result.files);
-  const metrics = { ...result.metrics, browser: env.browserDescription, wallSeconds: (performance.now() - t0) / 1000, checkpoint: Object.keys(result.files), checkpoints_during_run: saved };
+  const metrics = {
+    ...result.metrics,
+    browser: env.browserDescription,
+    wallSeconds: (performance.now() - t0) / 1000,
+    checkpoint: Object.keys(result.files),
+    checkpoints_during_run: saved,
+  };
   writeFileSync(path.join(args.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   const m = result.metrics as { steps: number; loss: number; accuracy: number; seconds: number; adapter: string };
-  console.log(`${args.model}: ${m.steps} steps, loss ${m.loss.toPrecision(4)}, accuracy ${(100 * m.accuracy).toFixed(1)}%, ${m.seconds.toFixed(1)} s on ${m.adapter}`);
+  console.log(
+    `${args.model}: ${m.steps} steps, loss ${m.loss.toPrecision(4)}, accuracy ${(100 * m.accuracy).toFixed(1)}%, ${m.seconds.toFixed(1)} s on ${m.adapter}`,
+  );
   const baselines = baselineLine(result.metrics);
   if (baselines) console.log(baselines);
   if (typeof result.metrics.sample === 'string') console.log(`sample:\n${result.metrics.sample}`);
@@ -87,7 +102,10 @@ try {
   if (tty) process.stderr.write('\n');
   code = reportError('train', e);
   const last = saved.at(-1);
-  if (last !== undefined) console.error(`train: the checkpoint of step ${last} is in ${args.out}; continue it with: npm run train -- ${args.model} --resume ${args.out} --out ${args.out} (and the same flags)`);
+  if (last !== undefined)
+    console.error(
+      `train: the checkpoint of step ${last} is in ${args.out}; continue it with: npm run train -- ${args.model} --resume ${args.out} --out ${args.out} (and the same flags)`,
+    );
 } finally {
   await env.close();
 }

@@ -1,3 +1,4 @@
+//!include lib/float.wgsl
 // Flash-style multi-head attention, O = softmax(scale·Q·Kᵀ + mask)·V, forward and backward.
 // The Tq×Tk score matrix never reaches global memory: forward runs an online softmax over the
 // keys, 4 at a time (running max m and sum l in registers; when a group of keys raises the max,
@@ -92,19 +93,10 @@ var<workgroup> tile_a: array<vec4<f32>, TILE_VEC4>;
 var<workgroup> tile_b: array<vec4<f32>, TILE_VEC4>;
 var<workgroup> tile_s: array<vec2<f32>, TILE_ROWS>;
 
-// −∞ made at run time (a constant −∞ is not a valid WGSL const-expression).
-fn from_bits(b: u32) -> f32 {
-  return bitcast<f32>(b);
-}
-
-// NaN tested on the bits: WGSL lets `x != x` and exp2(NaN) be anything (SwiftShader gives
-// false and +inf), so NaN propagation is made explicit where it would be lost.
-fn is_nan(x: f32) -> bool {
-  return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
-}
+// NaN tested on the bits (is_nan, lib/float.wgsl): WGSL lets `x != x` and exp2(NaN) be anything
+// (SwiftShader gives false and +inf), so NaN propagation is made explicit where it would be lost.
 fn exp2_nan(x: vec4<f32>) -> vec4<f32> {
-  let nan = (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
-  return select(exp2(x), x, nan);
+  return select(exp2(x), x, is_nan4(x));
 }
 
 // How many keys (a prefix 0..n) query row i of batch b sees.
@@ -257,7 +249,7 @@ fn attention_fwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   let inv = select(0.0, 1.0 / l, kend > 0u);
   for (var c = 0u; c < HD4; c++) { out[row * HD4 + c] = acc[c] * inv; }
   let lse_row = select((m + log2(l)) * LN2, l, is_nan(l)); // log2(NaN) is not reliably NaN
-  lse[row] = select(from_bits(0xff800000u), lse_row, kend > 0u);
+  lse[row] = select(neg_inf(), lse_row, kend > 0u);
 }
 
 // D_i = Σ_c dO_ic·O_ic (= Σ_j P_ij·dP_ij), stored beside L·log2(e) for the two gradient passes.

@@ -1,3 +1,4 @@
+//!include lib/float.wgsl
 // Fused softmax + cross-entropy over integer targets. Per row r with target t:
 //   loss[r]      = logsumexp(logits[r]) − logits[r, t]          (max-subtracted, online)
 //   dlogits[r,j] = (softmax(logits[r])_j − [j = t]) · grad_scale,  grad_scale = dloss / max(count, 1)
@@ -30,8 +31,6 @@
 override WG: u32 = 64;
 override TPR: u32 = 1;
 
-const LOWEST: f32 = -3.4028234663852886e38;
-
 struct Params {
   rows: u32,
   classes: u32,
@@ -51,11 +50,6 @@ struct Params {
 var<workgroup> red_m: array<f32, WG>;
 var<workgroup> red_s: array<f32, WG>;
 var<workgroup> red_nan: array<u32, WG>;
-
-// A quiet NaN built at run time (a constant NaN is a WGSL shader-creation error).
-fn quiet_nan() -> f32 {
-  return bitcast<f32>(0x7fc00000u | (params.rows & 0u));
-}
 
 // ---- single-workgroup passes --------------------------------------------------------------
 
@@ -134,13 +128,13 @@ struct Partial {
 };
 
 fn is_nan_bits(x: f32) -> u32 {
-  return select(0u, 1u, (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u);
+  return select(0u, 1u, is_nan(x));
 }
 
 // Online (max, Σ exp(x − max)) over this lane's columns. One exp per element: the rescale
 // branch runs only when a new maximum appears (about ln V times per row on random data).
 fn lane_stats(base: u32, lane: u32) -> Partial {
-  var m = LOWEST;
+  var m = F32_LOWEST;
   var s = 0.0;
   var nan = 0u;
   for (var j = lane; j < params.classes; j += TPR) {
@@ -190,7 +184,7 @@ fn row_state(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> RowState {
   if (live) { t = targets[row]; }
   let counted = live && t != params.ignore_index;
   let bad = counted && (t < 0 || u32(t) >= params.classes);
-  var st = Partial(LOWEST, 0.0, 0u);
+  var st = Partial(F32_LOWEST, 0.0, 0u);
   if (counted && !bad) { st = lane_stats(row * params.classes, lane); }
   st = row_reduce(lid, lane, st);
   return RowState(row, lane, t, live, counted, bad, st.nan != 0u, st.m, st.s);

@@ -1,13 +1,16 @@
+//!include lib/float.wgsl
+//!include lib/sigmoid.wgsl
+//!include lib/gelu.wgsl
+//!include lib/grid.wgsl
 // Elementwise kernels: unary activations (forward and backward), an in-place y = αx + β, and
 // binary add / sub / mul / div with NumPy broadcasting (forward, and backward at the output
 // shape; src/ops/elementwise.ts then sums each gradient over its broadcast axes).
 //
-// OP (override) picks the operation; the switch is resolved when the pipeline is created, so
-// each pipeline runs one straight-line op. (The switch reads `let op = OP`: wgsl_reflect does
-// not see an override used directly as a switch selector, and would drop the constant.)
-//   unary:  0 exp  1 log  2 sqrt  3 tanh  4 sigmoid  5 relu  6 leaky_relu(α)  7 elu(α)  8 gelu
-//           9 step  10 affine(α, β)
-//   binary: 0 add  1 sub  2 mul  3 div
+// OP (override) picks the operation, one of the UNARY_* or BINARY_* codes below (the same
+// numbers as UNARY_ID / BINARY_ID in src/ops/elementwise.ts; test/unit/opcodes.test.ts ties them).
+// The switch is resolved when the pipeline is created, so each pipeline runs one straight-line op.
+// (The switch reads `let op = OP`: wgsl_reflect does not see an override used directly as a
+// switch selector, and would drop the constant.)
 //
 // Bindings (f32, n = element count of the output):
 //   unary_fwd       x (n) read, y (n) rw, up
@@ -39,6 +42,23 @@ override B_FULL: bool = false;
 // add ~4x slower than a same-shape add; unrolled it costs ~1.5x.
 override RANK: u32 = 1u;
 
+// Values of OP: unary ops (with the parameters they read) and binary ops.
+const UNARY_EXP: u32 = 0u;
+const UNARY_LOG: u32 = 1u;
+const UNARY_SQRT: u32 = 2u;
+const UNARY_TANH: u32 = 3u;
+const UNARY_SIGMOID: u32 = 4u;
+const UNARY_RELU: u32 = 5u;
+const UNARY_LEAKY_RELU: u32 = 6u;  // α
+const UNARY_ELU: u32 = 7u;         // α
+const UNARY_GELU: u32 = 8u;
+const UNARY_STEP: u32 = 9u;
+const UNARY_AFFINE: u32 = 10u;     // α, β
+const BINARY_ADD: u32 = 0u;
+const BINARY_SUB: u32 = 1u;
+const BINARY_MUL: u32 = 2u;
+const BINARY_DIV: u32 = 3u;
+
 struct UnaryParams {
   n: u32,
   alpha: f32,
@@ -68,39 +88,11 @@ struct BinaryParams {
 @group(0) @binding(11) var<storage, read_write> da: array<f32>;
 @group(0) @binding(12) var<storage, read_write> db: array<f32>;
 
-const GELU_K: f32 = 0.7978845608028654; // √(2/π)
-const GELU_C: f32 = 0.044715;
-
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
-// Runtime (not const) bit patterns: a const-expression may not evaluate to NaN or ±Inf.
-fn quiet_nan() -> f32 {
-  var bits = 0x7fc00000u;
-  return bitcast<f32>(bits);
-}
-fn neg_inf() -> f32 {
-  var bits = 0xff800000u;
-  return bitcast<f32>(bits);
-}
-
 // r unless p or q is NaN (then that NaN)
 fn nan_or(r: f32, p: f32, q: f32) -> f32 {
   if (is_nan(p)) { return p; }
   if (is_nan(q)) { return q; }
   return r;
-}
-
-fn flat_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
-  return (wid.x + wid.y * nwg.x) * WG + lid;
-}
-
-// σ(z) and σ(−z) = 1 − σ(z), each without cancellation or overflow.
-fn sigmoid_pair(z: f32) -> vec2<f32> {
-  let e = exp(-abs(z));
-  let p = 1.0 / (1.0 + e);
-  return select(vec2<f32>(e * p, p), vec2<f32>(p, e * p), z >= 0.0);
 }
 
 // e^x − 1 with full relative precision near 0 (Taylor to x⁵ below |x| = 0.1).
@@ -111,39 +103,28 @@ fn expm1_f32(v: f32) -> f32 {
   return exp(v) - 1.0;
 }
 
-// z = 2u = 2·√(2/π)(x + 0.044715x³). Past |z| = 80 gelu is x or 0 in f32 and its slope 1 or
-// 0; returning those there also keeps x³ overflow (|x| > ~1e12) out of the results.
-fn gelu_z(v: f32) -> f32 {
-  return 2.0 * GELU_K * (v + GELU_C * v * v * v);
-}
-const GELU_SAT: f32 = 80.0;
-
 fn unary_f(v: f32) -> f32 {
   if (is_nan(v)) { return v; }
   let op = OP;
   switch op {
-    case 0u: { return exp(v); }
-    case 1u: {
+    case UNARY_EXP: { return exp(v); }
+    case UNARY_LOG: {
       if (v < 0.0) { return quiet_nan(); }
       if (v == 0.0) { return neg_inf(); }
       return log(v);
     }
-    case 2u: {
+    case UNARY_SQRT: {
       if (v < 0.0) { return quiet_nan(); }
       return sqrt(v);
     }
-    case 3u: { return tanh(clamp(v, -15.0, 15.0)); }
-    case 4u: { return sigmoid_pair(v).x; }
-    case 5u: { return select(0.0, v, v > 0.0); }
-    case 6u: { return select(up.alpha * v, v, v > 0.0); }
-    case 7u: { return select(up.alpha * expm1_f32(v), v, v > 0.0); }
-    case 8u: {
-      let z = gelu_z(v);
-      if (abs(z) >= GELU_SAT) { return select(0.0, v, z > 0.0); }
-      return v * sigmoid_pair(z).x;
-    }
-    case 9u: { return select(0.0, 1.0, v >= 0.0); }
-    default: { return up.alpha * v + up.beta; }
+    case UNARY_TANH: { return tanh(clamp(v, -15.0, 15.0)); }
+    case UNARY_SIGMOID: { return sigmoid_pair(v).x; }
+    case UNARY_RELU: { return select(0.0, v, v > 0.0); }
+    case UNARY_LEAKY_RELU: { return select(up.alpha * v, v, v > 0.0); }
+    case UNARY_ELU: { return select(up.alpha * expm1_f32(v), v, v > 0.0); }
+    case UNARY_GELU: { return gelu(v); }
+    case UNARY_STEP: { return select(0.0, 1.0, v >= 0.0); }
+    case UNARY_AFFINE, default: { return up.alpha * v + up.beta; }
   }
 }
 
@@ -152,23 +133,17 @@ fn unary_df(sv: f32) -> f32 {
   if (is_nan(sv)) { return sv; }
   let op = OP;
   switch op {
-    case 0u: { return sv; }                          // e^x = y
-    case 1u: { return 1.0 / sv; }                    // 1/x
-    case 2u: { return 0.5 / sv; }                    // 1/(2y)
-    case 3u: { return 1.0 - sv * sv; }               // 1 − y²
-    case 4u: { return sv * (1.0 - sv); }             // y(1 − y)
-    case 5u: { return select(0.0, 1.0, sv > 0.0); }  // from y
-    case 6u: { return select(up.alpha, 1.0, sv > 0.0); }
-    case 7u: { return select(up.alpha * exp(sv), 1.0, sv > 0.0); }
-    case 8u: {
-      // d/dx x·σ(2u) = σ(2u) + 2x·σ(2u)σ(−2u)·u',  u' = √(2/π)(1 + 3·0.044715x²)
-      let z = gelu_z(sv);
-      if (abs(z) >= GELU_SAT) { return select(0.0, 1.0, z > 0.0); }
-      let q = sigmoid_pair(z);
-      return q.x + 2.0 * sv * q.x * q.y * GELU_K * (1.0 + 3.0 * GELU_C * sv * sv);
-    }
-    case 9u: { return 0.0; }
-    default: { return up.alpha; }
+    case UNARY_EXP: { return sv; }                             // e^x = y
+    case UNARY_LOG: { return 1.0 / sv; }                       // 1/x
+    case UNARY_SQRT: { return 0.5 / sv; }                      // 1/(2y)
+    case UNARY_TANH: { return 1.0 - sv * sv; }                 // 1 − y²
+    case UNARY_SIGMOID: { return sv * (1.0 - sv); }            // y(1 − y)
+    case UNARY_RELU: { return select(0.0, 1.0, sv > 0.0); }    // from y
+    case UNARY_LEAKY_RELU: { return select(up.alpha, 1.0, sv > 0.0); }
+    case UNARY_ELU: { return select(up.alpha * exp(sv), 1.0, sv > 0.0); }
+    case UNARY_GELU: { return gelu_grad(sv); }                 // from x (lib/gelu.wgsl)
+    case UNARY_STEP: { return 0.0; }
+    case UNARY_AFFINE, default: { return up.alpha; }
   }
 }
 
@@ -230,10 +205,10 @@ fn operand_index(i: u32) -> vec2<u32> {
 fn binary_f(u: f32, v: f32) -> f32 {
   let op = OP;
   switch op {
-    case 0u: { return u + v; }
-    case 1u: { return u - v; }
-    case 2u: { return u * v; }
-    default: { return u / v; }
+    case BINARY_ADD: { return u + v; }
+    case BINARY_SUB: { return u - v; }
+    case BINARY_MUL: { return u * v; }
+    case BINARY_DIV, default: { return u / v; }
   }
 }
 
@@ -264,13 +239,13 @@ fn binary_bwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   var gb = g;
   let op = OP;
   switch op {
-    case 0u: { }
-    case 1u: { gb = -g; }
-    case 2u: {
+    case BINARY_ADD: { }
+    case BINARY_SUB: { gb = -g; }
+    case BINARY_MUL: {
       ga = nan_or(g * v, g, v);
       gb = nan_or(g * u, g, u);
     }
-    default: {
+    case BINARY_DIV, default: {
       let q = g / v;
       ga = nan_or(q, g, v);
       gb = nan_or(-q * (u / v), ga, u);

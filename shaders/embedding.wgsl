@@ -1,3 +1,5 @@
+//!include lib/float.wgsl
+//!include lib/grid.wgsl
 // Embedding gather and its deterministic scatter-add backward.
 //   forward:  out[n, :] = table[ids[n], :]                  (an id outside [0, V) gathers NaN)
 //   backward: dtable[v, :] += Σ_{n : ids[n] = v} dout[n, :]  (out-of-range ids add nothing)
@@ -60,15 +62,6 @@ struct Params {
 @group(0) @binding(12) var<uniform> params: Params;
 
 var<workgroup> partial: array<u32, WG>;
-
-fn flat_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
-  return (wid.x + wid.y * nwg.x) * WG + lid;
-}
-
-// A quiet NaN built at run time (a constant NaN is a WGSL shader-creation error).
-fn quiet_nan() -> f32 {
-  return bitcast<f32>(0x7fc00000u | (params.n & 0u));
-}
 
 // ---- forward ------------------------------------------------------------------------------
 

@@ -1,3 +1,5 @@
+//!include lib/float.wgsl
+//!include lib/row_reduce.wgsl
 // Layer normalisation over the last axis C of (R, C) with gamma and beta (C):
 //   y = (x − mean)·rstd·gamma + beta,   mean = Σx / C,   rstd = 1 / sqrt(Σ(x − mean)² / C + eps).
 // Forward saves mean and rstd (R each): with x and gamma, all that backward needs. Statistics
@@ -66,31 +68,6 @@ struct BwdParams {
 @group(0) @binding(20) var<storage, read_write> dx4: array<vec4<f32>>;
 @group(0) @binding(21) var<storage, read_write> partials4: array<vec4<f32>>;
 
-var<workgroup> red: array<vec2<f32>, WG>;
-
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
-fn hsum(v: vec4<f32>) -> f32 {
-  return (v.x + v.y) + (v.z + v.w);
-}
-
-// Sum of v over the TPR invocations of one row (t = lid mod TPR); every invocation gets it. The
-// last barrier lets `red` be reused. With TPR = 1 there is nothing to reduce and no barrier.
-fn reduce(lid: u32, t: u32, v: vec2<f32>) -> vec2<f32> {
-  if (TPR == 1u) { return v; }
-  red[lid] = v;
-  for (var s = TPR / 2u; s > 0u; s >>= 1u) {
-    workgroupBarrier();
-    if (t < s) { red[lid] = red[lid] + red[lid + s]; }
-  }
-  workgroupBarrier();
-  let out = red[lid - t];
-  workgroupBarrier();
-  return out;
-}
-
 struct Row {
   r: u32,
   t: u32,    // this invocation's lane within the row
@@ -117,10 +94,10 @@ fn layernorm_fwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   let base = w.r * fwd.C;
   var s = 0.0;
   for (var j = w.t; j < w.n; j += TPR) { s += x[base + j]; }
-  let mu = reduce(lid, w.t, vec2<f32>(s, 0.0)).x / f32(fwd.C);
+  let mu = reduce_row(lid, w.t, vec2<f32>(s, 0.0), false).x / f32(fwd.C);
   var ss = 0.0;
   for (var j = w.t; j < w.n; j += TPR) { let d = x[base + j] - mu; ss += d * d; }
-  let rs = rstd_of(reduce(lid, w.t, vec2<f32>(ss, 0.0)).x);
+  let rs = rstd_of(reduce_row(lid, w.t, vec2<f32>(ss, 0.0), false).x);
   for (var j = w.t; j < w.n; j += TPR) { y[base + j] = (x[base + j] - mu) * rs * gamma[j] + beta[j]; }
   if (w.live && w.t == 0u) {
     mean[w.r] = mu;
@@ -135,10 +112,10 @@ fn layernorm_fwd4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   let base = w.r * (fwd.C / 4u);
   var s = vec4<f32>(0.0);
   for (var k = w.t; k < w.n; k += TPR) { s += x4[base + k]; }
-  let mu = reduce(lid, w.t, vec2<f32>(hsum(s), 0.0)).x / f32(fwd.C);
+  let mu = reduce_row(lid, w.t, vec2<f32>(hsum(s), 0.0), false).x / f32(fwd.C);
   var ss = vec4<f32>(0.0);
   for (var k = w.t; k < w.n; k += TPR) { let d = x4[base + k] - mu; ss += d * d; }
-  let rs = rstd_of(reduce(lid, w.t, vec2<f32>(hsum(ss), 0.0)).x);
+  let rs = rstd_of(reduce_row(lid, w.t, vec2<f32>(hsum(ss), 0.0), false).x);
   for (var k = w.t; k < w.n; k += TPR) { y4[base + k] = (x4[base + k] - mu) * rs * gamma4[k] + beta4[k]; }
   if (w.live && w.t == 0u) {
     mean[w.r] = mu;
@@ -162,7 +139,7 @@ fn layernorm_bwd_dx(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
     let g = dy[base + j] * gamma[j];
     ab += vec2<f32>(g, g * (x[base + j] - mu) * rs);
   }
-  ab = reduce(lid, w.t, ab) / f32(bwd.C);
+  ab = reduce_row(lid, w.t, ab, false) / f32(bwd.C);
   for (var j = w.t; j < w.n; j += TPR) {
     let xh = (x[base + j] - mu) * rs;
     dx[base + j] = rs * (dy[base + j] * gamma[j] - ab.x - xh * ab.y);
@@ -185,7 +162,7 @@ fn layernorm_bwd_dx4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgro
     a += g;
     b += g * (x4[base + k] - mu) * rs;
   }
-  let ab = reduce(lid, w.t, vec2<f32>(hsum(a), hsum(b))) / f32(bwd.C);
+  let ab = reduce_row(lid, w.t, vec2<f32>(hsum(a), hsum(b)), false) / f32(bwd.C);
   for (var k = w.t; k < w.n; k += TPR) {
     let xh = (x4[base + k] - mu) * rs;
     dx4[base + k] = rs * (dy4[base + k] * gamma4[k] - ab.x - xh * ab.y);

@@ -1,5 +1,5 @@
-// Batched matrix multiply with the transposed forms backward needs and a fused epilogue:
-//   C[z] = act(op(A[z]) · op(B[z]) + bias),   op(X) = X or Xᵀ by how X is stored.
+// Batched matrix multiply with the transposed forms backward needs and a fused bias:
+//   C[z] = op(A[z]) · op(B[z]) + bias,   op(X) = X or Xᵀ by how X is stored.
 // Logical shapes: op(A) is (M, K), op(B) is (K, N), C is (M, N), all row-major f32.
 //
 // Entry points
@@ -11,7 +11,6 @@
 //                   matmul_subgroup.wgsl adds a third variant, sharing A across 4-lane
 //                   subgroups, for SwiftShader (it needs `enable subgroups`, hence its own file).
 //   matmul_colsum   column sums of a (R, N) matrix: the bias gradient (two passes for large R).
-//   matmul_act_bwd  dz = dy · act'(saved), the backward of the fused activation.
 //
 // Bindings of matmul
 //   a     : read        A, stored (M, K) per batch, or (K, M) when TRANS_A
@@ -43,7 +42,6 @@ override TRANS_B: bool = false;
 override VEC_A: bool = false;   // A's stored row length (K, or M when TRANS_A) is a multiple of 4
 override VEC_B: bool = false;   // B's stored row length (N, or K when TRANS_B) is a multiple of 4
 override HAS_BIAS: bool = false;
-override ACT: u32 = 0u;         // 0 none, 1 relu, 2 gelu (tanh form), 3 tanh, 4 sigmoid
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 override RM: u32 = 1u;          // 4-row sub-blocks per invocation: 1 or 2
@@ -149,25 +147,9 @@ fn mask_b(x: mat4x4<f32>, ok: vec4<bool>) -> mat4x4<f32> {
   return mat4x4(select(z, x[0], ok.x), select(z, x[1], ok.y), select(z, x[2], ok.z), select(z, x[3], ok.w));
 }
 
-// ---- epilogue -------------------------------------------------------------------------------
+// ---- store ----------------------------------------------------------------------------------
 
-// tanh through exp(-2|x|): no overflow for large |x|, NaN stays NaN.
-fn tanh_safe(x: f32) -> f32 {
-  let e = exp(-2.0 * abs(x));
-  let t = (1.0 - e) / (1.0 + e);
-  return select(-t, t, x >= 0.0);
-}
-
-// (if-chains, not switch: the host's override reflection does not see names in a switch)
-fn activate(x: f32) -> f32 {
-  if (ACT == 1u) { return select(x, 0.0, x < 0.0); }  // relu, NaN stays NaN
-  if (ACT == 2u) { return 0.5 * x * (1.0 + tanh_safe(0.7978845608028654 * (x + 0.044715 * x * x * x))); }
-  if (ACT == 3u) { return tanh_safe(x); }
-  if (ACT == 4u) { return 1.0 / (1.0 + exp(-x)); }
-  return x;
-}
-
-// Store one 4x4 sub-block (column i of acc = row g + i) with bias and activation.
+// Store one 4x4 sub-block (column i of acc = row g + i) with the bias added.
 fn store_block(base: u32, g: u32, h: u32, acc: mat4x4<f32>) {
   let m = params.M;
   let n = params.N;
@@ -182,7 +164,7 @@ fn store_block(base: u32, g: u32, h: u32, acc: mat4x4<f32>) {
     let v = acc[i] + bv;
     let o = base + row * n + h;
     for (var j = 0u; j < 4u; j++) {
-      if (h + j < n) { c[o + j] = activate(v[j]); }
+      if (h + j < n) { c[o + j] = v[j]; }
     }
   }
 }
@@ -342,7 +324,7 @@ fn mm_shared(z: u32, m0: u32, n0: u32, lx: u32, ly: u32) -> Block {
   return acc;
 }
 
-// op(A)·op(B) for the invocation's 4·RM x 4·RN block, then the epilogue.
+// op(A)·op(B) for the invocation's 4·RM x 4·RN block, then the bias.
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn matmul(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let z = wid.z;
@@ -396,42 +378,4 @@ fn matmul_colsum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
   var sum = 0.0;
   for (var r = r0; r < r1; r++) { sum += cs_in[r * cs.cols + col]; }
   cs_out[wid.y * cs.cols + col] = sum;
-}
-
-// ---- backward of the fused activation -------------------------------------------------------
-// ab_dz[i] = ab_dy[i] · act'(...), from the saved output y for relu / tanh / sigmoid and from the
-// pre-activation z for gelu. Flat grid of ceil(n / AB_WG) workgroups, one element each.
-
-override AB_WG: u32 = 256u;
-
-struct ActBwdParams {
-  n: u32,
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
-};
-
-@group(0) @binding(0) var<storage, read> ab_dy: array<f32>;
-@group(0) @binding(1) var<storage, read> ab_saved: array<f32>;
-@group(0) @binding(2) var<storage, read_write> ab_dz: array<f32>;
-@group(0) @binding(3) var<uniform> ab: ActBwdParams;
-
-fn act_grad(s: f32) -> f32 {
-  if (ACT == 1u) { return select(0.0, 1.0, s > 0.0); }  // relu, from y: [z > 0] = [y > 0]
-  if (ACT == 2u) {                                      // gelu, from z
-    let c = 0.7978845608028654;
-    let t = tanh_safe(c * (s + 0.044715 * s * s * s));
-    return 0.5 * (1.0 + t) + 0.5 * s * (1.0 - t * t) * c * (1.0 + 3.0 * 0.044715 * s * s);
-  }
-  if (ACT == 3u) { return 1.0 - s * s; }                // tanh, from y
-  if (ACT == 4u) { return s * (1.0 - s); }              // sigmoid, from y
-  return 1.0;
-}
-
-@compute @workgroup_size(AB_WG, 1, 1)
-fn matmul_act_bwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                  @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.x + wid.y * nwg.x) * AB_WG + lid;
-  if (i >= ab.n) { return; }
-  ab_dz[i] = ab_dy[i] * act_grad(ab_saved[i]);
 }

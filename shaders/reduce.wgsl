@@ -1,3 +1,4 @@
+//!include lib/float.wgsl
 // Reductions, deterministic and atomic-free: a thread adds at most `items` elements in order, a
 // workgroup combines its threads in a fixed tree, pieces of long rows go to a further pass; so the
 // same input and shape give bit-identical output on a given device.
@@ -87,16 +88,6 @@ struct ClipParams {
 
 var<workgroup> part: array<f32, WG>;
 var<workgroup> part_idx: array<i32, WG>;
-
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
-// A runtime −Inf (a const-expression may not evaluate to ±Inf).
-fn neg_inf() -> f32 {
-  var bits = 0xff800000u;
-  return bitcast<f32>(bits);
-}
 
 fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return wid.x + wid.y * nwg.x;

@@ -1,3 +1,5 @@
+//!include lib/float.wgsl
+//!include lib/row_reduce.wgsl
 // Softmax over the last axis of (R, C), row by row and max-subtracted: y = softmax(scale·x), and
 // its backward from the saved y: dx = scale · y ⊙ (dy − Σ_j dy_j·y_j).
 // With params.causal = 1 rows are viewed as (…, T, T), T = C: element j of row r is masked when
@@ -45,10 +47,6 @@ struct Params {
 @group(0) @binding(9) var<storage, read> dy4: array<vec4<f32>>;
 @group(0) @binding(10) var<storage, read_write> dx4: array<vec4<f32>>;
 
-const LOWEST: f32 = -3.40282346638528859812e+38; // identity of max (finite: no Inf constants)
-
-var<workgroup> red: array<vec2<f32>, WG>;
-
 struct Row {
   r: u32,
   t: u32,    // this invocation's lane within the row
@@ -64,36 +62,15 @@ fn row_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> Row {
   return Row(r, lid % TPR, live, n);
 }
 
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
 // 1 / Σ exp, or NaN when the row held a NaN or +Inf (then s.y, Σ (scale·x − max), is NaN).
 fn inv_sum(s: vec2<f32>) -> f32 {
   return select(1.0 / s.x, s.y, is_nan(s.y));
 }
 
-// Max (is_max) or sum of v over the TPR invocations of one row; every invocation gets the result.
-// The last barrier lets `red` be reused. With TPR = 1 there is nothing to reduce and no barrier.
-fn reduce(lid: u32, t: u32, v: vec2<f32>, is_max: bool) -> vec2<f32> {
-  if (TPR == 1u) { return v; }
-  red[lid] = v;
-  for (var s = TPR / 2u; s > 0u; s >>= 1u) {
-    workgroupBarrier();
-    if (t < s) {
-      if (is_max) { red[lid] = max(red[lid], red[lid + s]); } else { red[lid] = red[lid] + red[lid + s]; }
-    }
-  }
-  workgroupBarrier();
-  let out = red[lid - t];
-  workgroupBarrier();
-  return out;
-}
-
 // ---- scalar passes over elements t, t + TPR, … of a row ----
 
 fn fwd_max(base: u32, n: u32, t: u32) -> f32 {
-  var m = LOWEST;
+  var m = F32_LOWEST;
   for (var j = t; j < n; j += TPR) { m = max(m, params.scale * x[base + j]); }
   return m;
 }
@@ -133,12 +110,8 @@ fn keep4(k: u32, n: u32) -> vec4<bool> {
   return vec4<u32>(4u * k) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(n);
 }
 
-fn hsum(v: vec4<f32>) -> f32 {
-  return (v.x + v.y) + (v.z + v.w);
-}
-
 fn fwd_max4(base: u32, n: u32, t: u32) -> f32 {
-  var m = vec4<f32>(LOWEST);
+  var m = vec4<f32>(F32_LOWEST);
   for (var k = t; 4u * k < n; k += TPR) { m = select(m, max(m, params.scale * x4[base + k]), keep4(k, n)); }
   return max(max(m.x, m.y), max(m.z, m.w));
 }
@@ -183,8 +156,8 @@ fn softmax_fwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
                @builtin(local_invocation_index) lid: u32) {
   let w = row_of(wid, nwg, lid);
   let base = w.r * params.C;
-  let m = reduce(lid, w.t, vec2<f32>(fwd_max(base, w.n, w.t), 0.0), true).x;
-  let s = reduce(lid, w.t, fwd_exp(base, w.n, m, w.t), false);
+  let m = reduce_row(lid, w.t, vec2<f32>(fwd_max(base, w.n, w.t), 0.0), true).x;
+  let s = reduce_row(lid, w.t, fwd_exp(base, w.n, m, w.t), false);
   if (w.live) { fwd_normalize(base, w.n, inv_sum(s), w.t); }
 }
 
@@ -193,8 +166,8 @@ fn softmax_fwd4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
                 @builtin(local_invocation_index) lid: u32) {
   let w = row_of(wid, nwg, lid);
   let base = w.r * (params.C / 4u);
-  let m = reduce(lid, w.t, vec2<f32>(fwd_max4(base, w.n, w.t), 0.0), true).x;
-  let s = reduce(lid, w.t, fwd_exp4(base, w.n, m, w.t), false);
+  let m = reduce_row(lid, w.t, vec2<f32>(fwd_max4(base, w.n, w.t), 0.0), true).x;
+  let s = reduce_row(lid, w.t, fwd_exp4(base, w.n, m, w.t), false);
   if (w.live) { fwd_normalize4(base, w.n, inv_sum(s), w.t); }
 }
 
@@ -204,7 +177,7 @@ fn softmax_bwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
                @builtin(local_invocation_index) lid: u32) {
   let w = row_of(wid, nwg, lid);
   let base = w.r * params.C;
-  let s = reduce(lid, w.t, vec2<f32>(bwd_dot(base, w.n, w.t), 0.0), false).x;
+  let s = reduce_row(lid, w.t, vec2<f32>(bwd_dot(base, w.n, w.t), 0.0), false).x;
   if (w.live) { bwd_write(base, w.n, s, w.t); }
 }
 
@@ -214,6 +187,6 @@ fn softmax_bwd4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
                 @builtin(local_invocation_index) lid: u32) {
   let w = row_of(wid, nwg, lid);
   let base = w.r * (params.C / 4u);
-  let s = reduce(lid, w.t, vec2<f32>(bwd_dot4(base, w.n, w.t), 0.0), false).x;
+  let s = reduce_row(lid, w.t, vec2<f32>(bwd_dot4(base, w.n, w.t), 0.0), false).x;
   if (w.live) { bwd_write4(base, w.n, s, w.t); }
 }

@@ -1,69 +1,42 @@
-// The public API of shadergrad. Demos and scripts import from here.
+// The public API of shadergrad: pages and scripts import from here and nowhere deeper. The core
+// runtime names are also at the top level; everything else is in one namespace per layer or
+// model (src/<folder>/index.ts), e.g. `gpt.trainGpt`, `bert.runBert`, `text.CharTokenizer`:
+//
+//   gpu         context, tensors, recorder, profiler, shader registration, errors, seeded Rng, debug level
+//   ops         the eager ops: every kernel launcher (the same kernels the executor replays)
+//   reference   the float64 reference of every kernel (the tests' oracle)
+//   graph       Graph, autograd, Executor, the float64 reference evaluator, the op registry
+//   nn          layers, and initializers as nn.init
+//   optim       Trainer, learning-rate schedules
+//   text        tokenizers, word vocabularies, built-in corpora, UTF-8 decoding
+//   io          safetensors, checkpoints, word2vec's text format
+//   evaluation  word-vector neighbours, analogies, similarity correlation
+//   gpt         the nanoGPT-style model: graphs, GPU model, training loop, data, sampling, folders, GPT-2 files, defaults
+//   bert        the mini BERT: graphs, GPU models, data, training loops and run, folders and uses, BERT files, defaults
+//   word2vec    skip-gram / CBOW: GPU model, training loop, batches, defaults
+//   classic     the perceptron, XOR MLP and gradient-descent lessons, defaults
 
-// runtime
+// core runtime (each also in its namespace)
 export { createContext, GpuContext, type AdapterFacts, type Features, type CreateContextOptions } from './gpu/device';
 export { Tensor, tensorFrom, emptyTensor, writeTensor, readTensor, type DType, type HostArray } from './gpu/tensor';
-export { Recorder, type Cost, type DispatchArgs } from './gpu/recorder';
-export { Profiler, formatTable, type KernelRow, type KernelTiming } from './gpu/profiler';
-export { registerShader } from './gpu/shaders';
 export { ShapeError, InputError, LimitError, ShaderCompileError, GpuError } from './util/errors';
-export { Rng, hash3, uniform01 } from './util/prng';
-export { setDebugLevel, debugLevel } from './util/debug';
-
-// eager ops (the same kernels the executor replays)
-export { matmulForward as matmul, matmulForward, matmulBackward } from './ops/matmul';
-export { unaryForward, unaryBackward, binaryForward, binaryBackward, affineInPlace } from './ops/elementwise';
-export { sumLastForward, meanLastForward, sumRowsForward, maxLastForward, sumToShape, globalNorm, clipScale, clipGradNorm } from './ops/reduce';
-export { softmaxForward, softmaxBackward } from './ops/softmax';
-export { layernormForward, layernormBackward } from './ops/layernorm';
-export { attentionForward, attentionBackward } from './ops/attention';
-export { crossEntropyForward, crossEntropyBackward, crossEntropyFused } from './ops/cross_entropy';
-export { embeddingForward, embeddingBackward, scatterAddRows } from './ops/embedding';
-export { dropoutForward, dropoutBackward } from './ops/dropout';
-export { permuteForward, permuteBackward } from './ops/permute';
-export { adamStep, sgdStep, StepScalars } from './ops/optimizer';
-
-// graph, autograd, executor
+export { Rng } from './util/prng';
 export { Graph, Value } from './graph/graph';
-export { gradients } from './graph/autograd';
 export { Executor, type CompileOptions, type StepOptions } from './graph/executor';
-export { evaluate } from './graph/reference';
-export { OPS, type OpAttrs, type OpName } from './ops/registry';
 
-// layers and training
-export { Linear, Embedding, LayerNorm, Dropout, Mlp, MultiHeadAttention, TransformerBlock, activation } from './nn/layers';
-export * as init from './nn/init';
-export { Trainer, type OptimizerSpec, type TrainerOptions } from './optim/trainer';
-export { constantLr, warmupCosine, type Schedule } from './optim/schedule';
+// layers
+export * as gpu from './gpu/index';
+export * as ops from './ops/index';
+export * as reference from './reference/index';
+export * as graph from './graph/index';
+export * as nn from './nn/index';
+export * as optim from './optim/index';
+export * as text from './text/index';
+export * as io from './io/index';
+export * as evaluation from './eval/index';
 
-// files
-export { saveSafetensors, loadSafetensors, readSafetensorsHeader, SafetensorsError } from './io/safetensors';
-export { buildCheckpoint, parseCheckpoint, downloadCheckpoint, readCheckpointFiles, CheckpointError, type Checkpoint, type CheckpointFiles } from './io/checkpoint';
-
-// text: tokenizers (char, byte-level BPE, WordPiece) and built-in corpus generators
-export * from './text/index';
-
-// word2vec: word tokenizer and vocabulary, built-in relation corpus, model, evaluation, text format
-export { tokenizeLine, WordCounter, Vocab, CorpusError, countWords, keepProbability, unigramTable, stringSource, blobSource, type TextSource } from './text/words';
-export { builtinCorpus, builtinCorpusText, builtinQuestions, builtinSimilarity, DEFAULT_CORPUS_TOKENS } from './text/w2v_corpus';
-export { BatchBuilder, type W2vMode, type W2vBatch } from './text/w2v_batches';
-export { Word2Vec, trainWord2Vec, resolveOptions as resolveWord2VecOptions, type Word2VecOptions, type Word2VecProgress } from './models/word2vec';
-export { W2vBuffers, w2vGrads, w2vStep } from './ops/word2vec';
-export { WordVectors, UnknownWordError, analogyAccuracy, similarityCorrelation, spearman, type AnalogyReport } from './eval/similarity';
-export { writeWord2vecText, readWord2vecText, Word2vecFormatError } from './io/word2vec_format';
-
-// GPT: model graphs, GPU model (training, KV-cache decoding, attention maps), training loop,
-// sampling, Hugging Face GPT-2 interop
-export { buildGpt, buildGptDecode, buildGptAttentionMap, gptLayers, gptParamCount, checkGptConfig, GPT_PRESETS, type GptConfig, type GptGraph } from './models/gpt';
-export { GptModel, readGptConfigFile, type GptOptimOptions, type GenerateOptions } from './models/gpt_runtime';
-export { trainGpt, saveRun as saveGptRun, makeTokenizer, type GptRunOptions, type GptRunResult } from './models/gpt_train';
-export { splitTokens, batchAt, randomBatch, unigramBaseline, type LmBatch, type LmSplit } from './models/gpt_data';
-export { argmax, logSoftmax, samplingProbs, sampleNext, beamSearch, type SampleOptions, type BeamOptions, type LogitsFn } from './models/sampling';
-export { toHf as gpt2ToHf, fromHf as gpt2FromHf, gpt2Config, configFromGpt2 } from './io/gpt2_hf';
-export { kvCacheForward, kvCacheStore } from './ops/kv_cache';
-// mini BERT
-export { bertConfig, buildPretrainGraph, buildClassifierGraph, BertEncoder, IGNORE as BERT_IGNORE, type BertConfig, type PretrainGraph, type ClassifierGraph } from './models/bert';
-export { maskTokens, packPair, padBatch, classifyBatch, PretrainBatcher, LabelledBatcher, maskedAccuracy, type SpecialIds, type PretrainBatch, type LabelledBatch } from './models/bert_batch';
-export { BertPretrainer, BertClassifier, BertInference, specialsOf, cosine, type FillMaskResult, type BertTrainOptions } from './models/bert_model';
-export { runBert, parseCorpus, unigramBaseline as bertUnigramBaseline, BERT_DEFAULTS, type BertRunOptions, type BertRunResult } from './models/bert_pipeline';
-export { toHf as bertToHf, fromHf as bertFromHf, hfConfig as bertHfConfig, bertConfigFromHf, saveBertCheckpoint, loadBertCheckpoint } from './io/bert_hf';
+// models
+export * as gpt from './models/gpt/index';
+export * as bert from './models/bert/index';
+export * as word2vec from './models/word2vec/index';
+export * as classic from './models/classic/index';

@@ -48,34 +48,53 @@ test('the root index.html links every demo', () => {
 
 for (const name of ['(root index)', ...demos]) {
   const root = name === '(root index)';
-  test(`${root ? 'the root index.html' : `demo ${name}`} reaches its ready state with no errors`, { timeout: 180_000 }, async (t) => {
-    const { browser, url } = await env();
-    const { page, log } = await openPage(browser, root ? `${url}/` : `${url}/demos/${name}/${QUERY[name] ?? ''}`, process.env.SHADERGRAD_DEBUG !== undefined);
-    try {
-      await page.waitForFunction(() => document.body?.dataset.ready !== undefined, null, { timeout: 170_000, polling: 200 });
-      const state = await page.evaluate(() => ({ ready: document.body.dataset.ready, error: document.body.dataset.error }));
-      if (state.ready !== '1' && noGpu && /WebGPU|adapter|navigator\.gpu/.test(state.error ?? '')) {
-        t.skip(`no WebGPU and SHADERGRAD_NO_GPU=1 (${state.error})`);
-        return;
+  test(
+    `${root ? 'the root index.html' : `demo ${name}`} reaches its ready state with no errors`,
+    { timeout: 180_000 },
+    async (t) => {
+      const { browser, url } = await env();
+      const { page, log } = await openPage(
+        browser,
+        root ? `${url}/` : `${url}/demos/${name}/${QUERY[name] ?? ''}`,
+        process.env.SHADERGRAD_DEBUG !== undefined,
+      );
+      try {
+        await page.waitForFunction(() => document.body?.dataset.ready !== undefined, null, {
+          timeout: 170_000,
+          polling: 200,
+        });
+        const state = await page.evaluate(() => ({
+          ready: document.body.dataset.ready,
+          error: document.body.dataset.error,
+        }));
+        if (state.ready !== '1' && noGpu && /WebGPU|adapter|navigator\.gpu/.test(state.error ?? '')) {
+          t.skip(`no WebGPU and SHADERGRAD_NO_GPU=1 (${state.error})`);
+          return;
+        }
+        assert.equal(state.ready, '1', `ready state "${state.ready}": ${state.error ?? ''}\n${log.errors.join('\n')}`);
+        assert.deepEqual(log.errors, [], `page errors:\n${log.errors.join('\n')}`);
+        const want = CHARTS[name];
+        if (!want) return;
+        const shown = await page.evaluate(() => ({
+          charts: ((window as unknown as { __demo?: { charts?: Record<string, unknown> } }).__demo?.charts ??
+            {}) as Record<string, ChartState>,
+          text: document.body.innerText,
+        }));
+        for (const id of want) {
+          const c = shown.charts[id];
+          assert.ok(
+            c,
+            `${name}: chart #${id} published nothing (charts: ${Object.keys(shown.charts).join(', ') || 'none'})`,
+          );
+          assert.ok(c.points > 0, `${name}: chart #${id} has no points`);
+          for (const [k, v] of Object.entries(c.numbers))
+            assert.ok(Number.isFinite(v), `${name}: chart #${id} shows ${k} = ${v}`);
+        }
+        const bad = shown.text.match(/.{0,40}\b(NaN|Infinity)\b.{0,40}/);
+        assert.equal(bad, null, `${name}: the page shows a non-finite number: "${bad?.[0]}"`);
+      } finally {
+        await page.close();
       }
-      assert.equal(state.ready, '1', `ready state "${state.ready}": ${state.error ?? ''}\n${log.errors.join('\n')}`);
-      assert.deepEqual(log.errors, [], `page errors:\n${log.errors.join('\n')}`);
-      const want = CHARTS[name];
-      if (!want) return;
-      const shown = await page.evaluate(() => ({
-        charts: ((window as unknown as { __demo?: { charts?: Record<string, unknown> } }).__demo?.charts ?? {}) as Record<string, ChartState>,
-        text: document.body.innerText,
-      }));
-      for (const id of want) {
-        const c = shown.charts[id];
-        assert.ok(c, `${name}: chart #${id} published nothing (charts: ${Object.keys(shown.charts).join(', ') || 'none'})`);
-        assert.ok(c.points > 0, `${name}: chart #${id} has no points`);
-        for (const [k, v] of Object.entries(c.numbers)) assert.ok(Number.isFinite(v), `${name}: chart #${id} shows ${k} = ${v}`);
-      }
-      const bad = shown.text.match(/.{0,40}\b(NaN|Infinity)\b.{0,40}/);
-      assert.equal(bad, null, `${name}: the page shows a non-finite number: "${bad?.[0]}"`);
-    } finally {
-      await page.close();
-    }
-  });
+    },
+  );
 }

@@ -1,15 +1,11 @@
 // Activation functions f and their derivatives f′ computed by the GPU kernels (unaryForward /
 // unaryBackward with dy = 1) over a grid of x, plotted, and checked against the float64
 // reference. Sets `document.body.dataset.ready = '1'` and `window.__demo` when done.
-import { createContext, type GpuContext } from '../../src/gpu/device';
-import { Recorder } from '../../src/gpu/recorder';
-import { tensorFrom } from '../../src/gpu/tensor';
-import { unaryForward, unaryBackward, UNARY_SAVES, type UnaryOp } from '../../src/ops/elementwise';
-import * as ref from '../../src/reference/elementwise';
+import { createContext, tensorFrom, gpu, ops, reference, type GpuContext } from '../../src/index';
 import { Plot, COLORS } from '../common/plot';
 
 interface Activation {
-  op: UnaryOp;
+  op: ops.UnaryOp;
   title: string;
   formula: string;
   alpha?: number;
@@ -29,12 +25,12 @@ const XS = Float32Array.from({ length: N }, (_, i) => -4 + (8 * i) / (N - 1));
 
 async function compute(ctx: GpuContext, a: Activation): Promise<{ y: Float32Array; dydx: Float32Array }> {
   const p = { alpha: a.alpha };
-  const rec = new Recorder(ctx, { label: `activations.${a.op}` });
+  const rec = new gpu.Recorder(ctx, { label: `activations.${a.op}` });
   const x = tensorFrom(ctx, XS, [N], 'f32', 'x');
   const ones = tensorFrom(ctx, new Float32Array(N).fill(1), [N], 'f32', 'dy');
-  const y = await unaryForward(rec, a.op, x, p);
-  const saved = UNARY_SAVES[a.op] === 'x' ? x : UNARY_SAVES[a.op] === 'y' ? y : null;
-  const dx = await unaryBackward(rec, a.op, ones, saved, p);
+  const y = await ops.unaryForward(rec, a.op, x, p);
+  const saved = ops.UNARY_SAVES[a.op] === 'x' ? x : ops.UNARY_SAVES[a.op] === 'y' ? y : null;
+  const dx = await ops.unaryBackward(rec, a.op, ones, saved, p);
   rec.submit();
   const out = { y: (await y.read()) as Float32Array, dydx: (await dx.read()) as Float32Array };
   for (const t of [x, ones, y, dx]) t.release();
@@ -73,9 +69,9 @@ async function main(): Promise<void> {
     const { canvas, caption } = figure(a);
     const { y, dydx } = await compute(ctx, a);
     const p = { alpha: a.alpha };
-    const wantY = ref.unaryForward(a.op, XS, p);
-    const savedRef = UNARY_SAVES[a.op] === 'x' ? XS : wantY;
-    const wantD = ref.unaryBackward(a.op, new Float64Array(N).fill(1), savedRef, p);
+    const wantY = reference.unaryForward(a.op, XS, p);
+    const savedRef = ops.UNARY_SAVES[a.op] === 'x' ? XS : wantY;
+    const wantD = reference.unaryBackward(a.op, new Float64Array(N).fill(1), savedRef, p);
     const errF = maxErr(y, wantY);
     const errD = maxErr(dydx, wantD);
     results[a.op] = { maxErrF: errF, maxErrD: errD };
@@ -86,7 +82,10 @@ async function main(): Promise<void> {
       .line([-4, 4], [0, 0], COLORS.grey, { width: 1 })
       .line(XS, y, COLORS.blue, { width: 2 })
       .line(XS, dydx, COLORS.orange, { dash: [5, 3] })
-      .legend([{ label: 'f(x)', color: COLORS.blue }, { label: "f′(x)", color: COLORS.orange, dash: true }]);
+      .legend([
+        { label: 'f(x)', color: COLORS.blue },
+        { label: 'f′(x)', color: COLORS.orange, dash: true },
+      ]);
     caption.textContent = `${a.formula}. Max |GPU − float64|: f ${errF.toExponential(1)}, f′ ${errD.toExponential(1)}.`;
   }
   await ctx.sync();

@@ -1,8 +1,9 @@
 // The contract between the benchmark page and its rows. Each file in demos/bench/cases/ exports
 // `cases: BenchCase[]`; the page times `ours` and `peer` side by side on the same adapter.
 import type * as tfc from '@tensorflow/tfjs-core';
-import type { GpuContext } from '../../src/gpu/device';
-import type { Recorder } from '../../src/gpu/recorder';
+import type { GpuContext, gpu } from '../../src/index';
+
+type Recorder = gpu.Recorder;
 
 export type TF = typeof tfc;
 

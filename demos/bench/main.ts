@@ -2,14 +2,14 @@
 // backend) on the same adapter. Ours: record one iteration, submit, wait for the queue. Peer:
 // run the same computation, flush TF.js's queue, wait for it. Both: warm-up runs, then the
 // median wall time of `runs` iterations; GPU time from timestamp queries when the adapter has
-// them (our profiler; tf.time's kernelMs). `npm run bench` drives this page headlessly.
+// them (our profiler; tf.time's kernelMs). `npm run bench` drives this page headlessly. The
+// tuning table the run used (ctx.tuning, overridable with `?tuning=key=value,…`) is shown,
+// published in `__bench.tuning` and recorded in every row.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 // tfjs-core alone registers no gradient functions; the *_fwd_bwd rows need them.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { createContext, type GpuContext } from '../../src/gpu/device';
-import { Recorder } from '../../src/gpu/recorder';
-import { Profiler } from '../../src/gpu/profiler';
+import { createContext, gpu, type GpuContext } from '../../src/index';
 import type { BenchCase } from './case';
 
 export interface BenchResult {
@@ -25,6 +25,8 @@ export interface BenchResult {
   peer_gpu_ms: number | null;
   runs: number;
   adapter: string;
+  /** The tuning table of the run, by key. */
+  tuning: gpu.Tuning;
 }
 
 const modules = import.meta.glob('./cases/*.ts', { eager: true }) as Record<string, { cases: BenchCase[] }>;
@@ -46,9 +48,9 @@ function median(xs: number[]): number {
 
 async function timeOurs(ctx: GpuContext, c: BenchCase): Promise<{ ms: number; gpuMs: number | null }> {
   const run = await c.ours(ctx);
-  const once = async (profiler: Profiler | null): Promise<number> => {
+  const once = async (profiler: gpu.Profiler | null): Promise<number> => {
     const t0 = performance.now();
-    const rec = new Recorder(ctx, { label: c.name, profiler });
+    const rec = new gpu.Recorder(ctx, { label: c.name, profiler });
     await run.record(rec);
     rec.submit();
     await ctx.device.queue.onSubmittedWorkDone();
@@ -59,7 +61,7 @@ async function timeOurs(ctx: GpuContext, c: BenchCase): Promise<{ ms: number; gp
   for (let i = 0; i < runs; i++) times.push(await once(null));
   let gpuMs: number | null = null;
   if (ctx.features.timestampQuery) {
-    const prof = new Profiler(ctx);
+    const prof = new gpu.Profiler(ctx);
     prof.emitMeasures = false;
     const per: number[] = [];
     for (let i = 0; i < Math.min(runs, 10); i++) {
@@ -86,7 +88,9 @@ interface TfWebGpuBackend {
 /** Errors on TF.js's own device would otherwise go unseen (and make the peer look fast). */
 const peerErrors: string[] = [];
 function watchPeer(backend: TfWebGpuBackend): void {
-  backend.device.addEventListener('uncapturederror', (ev) => peerErrors.push((ev as GPUUncapturedErrorEvent).error.message));
+  backend.device.addEventListener('uncapturederror', (ev) =>
+    peerErrors.push((ev as GPUUncapturedErrorEvent).error.message),
+  );
 }
 
 async function timePeer(c: BenchCase): Promise<{ ms: number; gpuMs: number | null }> {
@@ -143,6 +147,9 @@ export interface BenchState {
   done: boolean;
   error: string | null;
   adapter: string;
+  /** The tuning table the run used, as text (formatTuning) and by key. */
+  tuningText: string;
+  tuning: gpu.Tuning | null;
   results: BenchResult[];
 }
 
@@ -152,7 +159,7 @@ declare global {
   }
 }
 
-const state: BenchState = { done: false, error: null, adapter: '', results: [] };
+const state: BenchState = { done: false, error: null, adapter: '', tuningText: '', tuning: null, results: [] };
 window.__bench = state;
 
 async function runAll(): Promise<void> {
@@ -162,11 +169,21 @@ async function runAll(): Promise<void> {
   const ctx = await createContext();
   state.adapter = ctx.adapter.name;
   document.getElementById('adapter')!.textContent = ctx.adapter.name;
+  const tuning = gpu.tuningValues(ctx.tuning);
+  state.tuning = tuning;
+  state.tuningText = gpu.formatTuning(ctx.tuning);
+  document.getElementById('tuning')!.textContent = state.tuningText;
+  console.log(
+    `bench: ${state.tuningText.split('\n')[0]}${ctx.tuning.overridden.length ? `, overrides ${ctx.tuning.overridden.join(', ')}` : ''}`,
+  );
   if (!(await tf.setBackend('webgpu'))) throw new Error('TensorFlow.js could not start its webgpu backend');
   await tf.ready();
   watchPeer(tf.backend() as unknown as TfWebGpuBackend);
   const cases = allCases.filter((c) => !only.length || only.some((o) => c.name.startsWith(o)));
-  if (!cases.length) throw new Error(`no benchmark rows match ${only.join(',') || '(all)'}; rows: ${allCases.map((c) => c.name).join(', ')}`);
+  if (!cases.length)
+    throw new Error(
+      `no benchmark rows match ${only.join(',') || '(all)'}; rows: ${allCases.map((c) => c.name).join(', ')}`,
+    );
   for (const c of cases) {
     status.textContent = `running ${c.name}…`;
     console.log(`bench: ${c.name} (${c.shape})`);
@@ -185,10 +202,13 @@ async function runAll(): Promise<void> {
       peer_gpu_ms: peer.gpuMs,
       runs,
       adapter: ctx.adapter.name,
+      tuning,
     };
     state.results.push(r);
     addRow(r);
-    console.log(`bench: ${c.name} ours ${r.ours_ms.toFixed(3)} ms, tfjs ${r.peer_ms.toFixed(3)} ms, ${r.speedup.toFixed(2)}x`);
+    console.log(
+      `bench: ${c.name} ours ${r.ours_ms.toFixed(3)} ms, tfjs ${r.peer_ms.toFixed(3)} ms, ${r.speedup.toFixed(2)}x`,
+    );
   }
   status.textContent = 'done';
 }
@@ -207,6 +227,8 @@ function start(): void {
 
 document.getElementById('start')!.addEventListener('click', start);
 if (params.get('auto') === '1') start();
-else document.getElementById('status')!.textContent = 'press Run (every row compiles its kernels first; a software GPU takes minutes)';
+else
+  document.getElementById('status')!.textContent =
+    'press Run (every row compiles its kernels first; a software GPU takes minutes)';
 // loaded and wired: the ready state of every page (test/demos.test.ts); a run's end is `__bench.done`
 document.body.dataset.ready = '1';

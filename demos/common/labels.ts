@@ -27,7 +27,12 @@ export function drawLabels(g: CanvasRenderingContext2D, pts: readonly LabelPoint
   const R = 3;
   const placed: Box[] = pts.map((p) => ({ left: p.x - R, top: p.y - R, right: p.x + R, bottom: p.y + R }));
   const dots = placed.length;
-  const free = (r: Box): boolean => r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom && placed.every((p) => r.right <= p.left || r.left >= p.right || r.bottom <= p.top || r.top >= p.bottom);
+  const free = (r: Box): boolean =>
+    r.left >= box.left &&
+    r.right <= box.right &&
+    r.top >= box.top &&
+    r.bottom <= box.bottom &&
+    placed.every((p) => r.right <= p.left || r.left >= p.right || r.bottom <= p.top || r.top >= p.bottom);
   g.font = '11px system-ui, sans-serif';
   g.textAlign = 'left';
   g.textBaseline = 'top';

@@ -11,7 +11,14 @@ export interface PlotOptions {
   logY?: boolean;
 }
 
-export const COLORS = { blue: '#1f77b4', orange: '#ff7f0e', green: '#2ca02c', red: '#d62728', purple: '#9467bd', grey: '#888' };
+export const COLORS = {
+  blue: '#1f77b4',
+  orange: '#ff7f0e',
+  green: '#2ca02c',
+  red: '#d62728',
+  purple: '#9467bd',
+  grey: '#888',
+};
 
 /** About `count` round tick values covering [min, max]. */
 export function niceTicks(min: number, max: number, count = 5): number[] {
@@ -20,7 +27,8 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step)
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;
 }
 
@@ -28,7 +36,8 @@ function fmtTick(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
   // 15000 is "15k", not toExponential(0)'s "2e+4", which would repeat its neighbour's label
-  if (a >= 1e4 && a < 1e9) return a < 1e6 ? `${Number((v / 1e3).toPrecision(3))}k` : `${Number((v / 1e6).toPrecision(3))}M`;
+  if (a >= 1e4 && a < 1e9)
+    return a < 1e6 ? `${Number((v / 1e3).toPrecision(3))}k` : `${Number((v / 1e6).toPrecision(3))}M`;
   return a >= 1e9 || a < 1e-3 ? String(Number(v.toPrecision(2)).toExponential()) : String(Number(v.toPrecision(3)));
 }
 
@@ -39,7 +48,10 @@ export class Plot {
   readonly top: number;
   readonly bottom = 34;
 
-  constructor(readonly canvas: HTMLCanvasElement, public o: PlotOptions) {
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    public o: PlotOptions,
+  ) {
     this.g = canvas.getContext('2d')!;
     this.top = o.title ? 22 : 10;
   }
@@ -88,7 +100,9 @@ export class Plot {
     g.textAlign = 'right';
     g.textBaseline = 'middle';
     const yTicks = o.logY
-      ? niceTicks(Math.floor(this.ty(o.y[0])), Math.ceil(this.ty(o.y[1])), 5).filter((e) => Number.isInteger(e)).map((e) => 10 ** e)
+      ? niceTicks(Math.floor(this.ty(o.y[0])), Math.ceil(this.ty(o.y[1])), 5)
+          .filter((e) => Number.isInteger(e))
+          .map((e) => 10 ** e)
       : niceTicks(o.y[0], o.y[1], Math.max(2, Math.floor(this.h / 40)));
     for (const t of yTicks) {
       if (t < o.y[0] || t > o.y[1]) continue;
@@ -166,7 +180,9 @@ export class Plot {
   }
 
   /** Points; `hollow` ones are drawn as rings (e.g. class 0). */
-  points(pts: readonly { x: number; y: number; color: string; hollow?: boolean; r?: number; outline?: string }[]): this {
+  points(
+    pts: readonly { x: number; y: number; color: string; hollow?: boolean; r?: number; outline?: string }[],
+  ): this {
     const { g } = this;
     for (const p of pts) {
       g.beginPath();
@@ -187,7 +203,12 @@ export class Plot {
   boundary(w1: number, w2: number, b: number, color: string): this {
     const [x0, x1] = this.o.x;
     const [y0, y1] = this.o.y;
-    const corners = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]] as const;
+    const corners = [
+      [x0, y0],
+      [x1, y0],
+      [x1, y1],
+      [x0, y1],
+    ] as const;
     const f = (x: number, y: number): number => w1 * x + w2 * y + b;
     // the polygon of the region f ≥ 0 inside the box (Sutherland–Hodgman against one half-plane)
     const poly: [number, number][] = [];
@@ -234,7 +255,10 @@ export class Plot {
       for (let c = 0; c < n; c++) {
         const v = Math.min(1, Math.max(0, values[r * n + c]!));
         const o = 4 * ((n - 1 - r) * n + c);
-        const [lo, hi] = [[31, 119, 180], [255, 127, 14]] as const;
+        const [lo, hi] = [
+          [31, 119, 180],
+          [255, 127, 14],
+        ] as const;
         const t = Math.abs(v - 0.5) * 2;
         const end = v < 0.5 ? lo : hi;
         for (let k = 0; k < 3; k++) img.data[o + k] = Math.round(255 + (end[k]! - 255) * t);

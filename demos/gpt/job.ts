@@ -1,13 +1,12 @@
 // The `gpt` training job of the train runner page (demos/train/jobs.ts) and so of
 // `npm run train -- gpt`: the built-in stories corpus (src/text/stories.ts) or --corpus FILE,
-// char or BPE tokens, the model and optimizer of src/models/gpt*.ts; returns the metrics and the
+// char or BPE tokens, the model and optimizer of src/models/gpt/; returns the metrics and the
 // checkpoint files (Hugging Face GPT-2 model.safetensors + config.json, tokenizer.json,
 // optimizer.safetensors). `--resume DIR` arrives as base64 files named `resume/<file>`.
-import type { GpuContext } from '../../src/gpu/device';
-import { generateStories, splitStories } from '../../src/text/stories';
-import { trainGpt, saveRun } from '../../src/models/gpt_train';
-import { GPT_TRAIN_DEFAULTS as G } from '../../src/models/gpt';
+import { gpt, text, type GpuContext } from '../../src/index';
 import { fromBase64 } from '../common/base64';
+
+const G = gpt.GPT_TRAIN_DEFAULTS;
 
 type FlagValue = string | number | boolean;
 
@@ -24,24 +23,29 @@ export interface GptJobProgress {
   info: Record<string, number | string>;
 }
 
-/** Size of the built-in corpus (characters). */
-export const BUILTIN_CHARS = 300_000;
-
 /** `--resume DIR`'s files, which the CLI sends as base64 under `resume/<file>` (undefined when none). */
 export function resumeFiles(files: Readonly<Record<string, string>>): Record<string, Uint8Array> | undefined {
   const names = Object.keys(files).filter((k) => k.startsWith('resume/'));
-  return names.length ? Object.fromEntries(names.map((k) => [k.slice('resume/'.length), fromBase64(files[k]!)])) : undefined;
+  return names.length
+    ? Object.fromEntries(names.map((k) => [k.slice('resume/'.length), fromBase64(files[k]!)]))
+    : undefined;
 }
 
-export async function gptJob(ctx: GpuContext, job: GptJobInput, progress: (p: GptJobProgress) => void, onCheckpoint?: (c: { step: number; files: Record<string, Uint8Array> }) => Promise<void>) {
+export async function gptJob(
+  ctx: GpuContext,
+  job: GptJobInput,
+  progress: (p: GptJobProgress) => void,
+  onCheckpoint?: (c: { step: number; files: Record<string, Uint8Array> }) => Promise<void>,
+) {
   const opt = job.options;
   const num = (k: string, d: number): number => (typeof opt[k] === 'number' ? (opt[k] as number) : d);
-  const stories = job.files['corpus'] === undefined ? generateStories({ seed: 1, targetChars: BUILTIN_CHARS }) : null;
-  const text = job.files['corpus'] ?? stories!.text;
+  const stories =
+    job.files['corpus'] === undefined ? text.generateStories({ seed: 1, targetChars: G.corpusChars }) : null;
+  const corpus = job.files['corpus'] ?? stories!.text;
   const resume = resumeFiles(job.files);
   let val = NaN;
-  const run = await trainGpt(ctx, {
-    text,
+  const run = await gpt.trainGpt(ctx, {
+    text: corpus,
     tokenizer: opt['tokenizer'] === 'bpe' ? 'bpe' : 'char',
     vocab: num('vocab', G.vocab),
     layers: num('layers', G.layers),
@@ -56,14 +60,25 @@ export async function gptJob(ctx: GpuContext, job: GptJobInput, progress: (p: Gp
     dropout: num('dropout', G.dropout),
     seed: job.seed,
     prompt: typeof opt['prompt'] === 'string' ? (opt['prompt'] as string) : undefined,
-    sampleTokens: 200,
+    sampleTokens: G.sampleTokens,
     resume,
-    onEval: (e) => (val = e.valLoss),
-    onProgress: (p) => progress({ step: p.step, total: p.total, info: { ...(p.loss !== null ? { loss: p.loss } : {}), ...(Number.isNaN(val) ? {} : { val }), 'tok/s': Math.round(p.tokensPerSec) } }),
+    onEval: (e) => {
+      val = e.valLoss;
+    },
+    onProgress: (p) =>
+      progress({
+        step: p.step,
+        total: p.total,
+        info: {
+          ...(p.loss !== null ? { loss: p.loss } : {}),
+          ...(Number.isNaN(val) ? {} : { val }),
+          'tok/s': Math.round(p.tokensPerSec),
+        },
+      }),
   });
   try {
-    const checkpoint = await saveRun(run);
-    const floor = stories ? splitStories(stories).valNatsPerChar : null;
+    const checkpoint = await gpt.saveRun(run);
+    const floor = stories ? text.splitStories(stories).valNatsPerChar : null;
     return {
       metrics: {
         model: 'gpt',

@@ -4,18 +4,11 @@
 // one head's attention weights over a prompt. `window.__gpt.generate` serves scripts/generate.ts.
 // ?auto=1 trains at once (with &steps=N&preset=tiny&batch=N for a short run) and sets the ready
 // state after it; the chart's points and live numbers are in `window.__demo.charts` (progress.ts).
-import { createContext, type GpuContext } from '../../src/index';
+import { createContext, gpt, text, type GpuContext } from '../../src/index';
 import { Plot, COLORS } from '../common/plot';
 import { Clock, fmtSeconds, placeholder, publishChart } from '../common/progress';
 import { fromBase64 } from '../common/base64';
 import { settle, type Settled } from '../common/settle';
-import { generateStories } from '../../src/text/stories';
-import { GPT_PRESETS, GPT_TRAIN_DEFAULTS } from '../../src/models/gpt';
-import { trainGpt, saveRun, type GptRunResult } from '../../src/models/gpt_train';
-import { GptModel } from '../../src/models/gpt_runtime';
-import { openGptFolder } from '../../src/models/gpt_folder';
-import { checkEncodable, type Tokenizer } from '../../src/text/tokenizer';
-import { decodeUtf8Text } from '../../src/util/utf8';
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -25,7 +18,7 @@ let ctxPromise: Promise<GpuContext> | null = null;
 const context = (): Promise<GpuContext> => (ctxPromise ??= createContext());
 
 /** What generation and the attention view use: the last trained or loaded model. */
-let current: { model: GptModel; tokenizer: Tokenizer; dataCounter: number } | null = null;
+let current: { model: gpt.GptModel; tokenizer: text.Tokenizer; dataCounter: number } | null = null;
 let checkpoint: Record<string, Uint8Array> | null = null;
 let fileText: string | null = null;
 let stopping = false;
@@ -48,10 +41,25 @@ function drawLoss(steps: number, live: Record<string, number> = {}): void {
   const all = [...trainHist, ...valHist].map(([, l]) => l);
   const hi = Math.max(...all) * 1.05;
   const lo = Math.max(0, Math.min(...all) * 0.9);
-  new Plot(canvas, { x: [0, steps], y: [lo, hi], xLabel: 'step', yLabel: 'loss (nats/token)', title: 'train (blue) and validation (orange) loss' })
+  new Plot(canvas, {
+    x: [0, steps],
+    y: [lo, hi],
+    xLabel: 'step',
+    yLabel: 'loss (nats/token)',
+    title: 'train (blue) and validation (orange) loss',
+  })
     .axes()
-    .line(trainHist.map(([s]) => s), trainHist.map(([, l]) => l), COLORS.blue)
-    .line(valHist.map(([s]) => s), valHist.map(([, l]) => l), COLORS.orange, { width: 2 });
+    .line(
+      trainHist.map(([s]) => s),
+      trainHist.map(([, l]) => l),
+      COLORS.blue,
+    )
+    .line(
+      valHist.map(([s]) => s),
+      valHist.map(([, l]) => l),
+      COLORS.orange,
+      { width: 2 },
+    );
   publishChart(canvas, trainHist.length + valHist.length, live);
 }
 
@@ -61,12 +69,12 @@ function corpusText(): string {
     if (!fileText) throw new Error('choose or drop a text file first');
     return fileText;
   }
-  return generateStories({ seed: 1, targetChars: 300_000 }).text;
+  return text.generateStories({ seed: 1, targetChars: gpt.GPT_TRAIN_DEFAULTS.corpusChars }).text;
 }
 
 async function train(resume?: Record<string, Uint8Array>): Promise<void> {
   const ctx = await context();
-  const preset = GPT_PRESETS[$<HTMLSelectElement>('preset').value as keyof typeof GPT_PRESETS];
+  const preset = gpt.GPT_PRESETS[$<HTMLSelectElement>('preset').value as keyof typeof gpt.GPT_PRESETS];
   const steps = val('steps');
   stopping = false;
   if (!resume) {
@@ -83,12 +91,12 @@ async function train(resume?: Record<string, Uint8Array>): Promise<void> {
   let tps = 0;
   let lastVal = NaN;
   let first: number | null = null;
-  let run: GptRunResult | null = null;
+  let run: gpt.GptRunResult | null = null;
   try {
-    run = await trainGpt(ctx, {
+    run = await gpt.trainGpt(ctx, {
       text: corpusText(),
       tokenizer: $<HTMLSelectElement>('tokenizer').value as 'char' | 'bpe',
-      vocab: 512,
+      vocab: gpt.GPT_TRAIN_DEFAULTS.vocab,
       ...preset,
       batch: val('batch'),
       steps,
@@ -107,14 +115,21 @@ async function train(resume?: Record<string, Uint8Array>): Promise<void> {
         if (p.loss === null) return;
         trainHist.push([p.step, p.loss]);
         const val = Number.isFinite(lastVal) ? `, val ${lastVal.toFixed(3)}` : '';
-        $('numbers').textContent = `step ${p.step}/${p.total}: train loss ${p.loss.toFixed(3)}${val}, ${Math.round(tps)} tokens/s; ${timing}`;
-        drawLoss(steps, { step: p.step, loss: p.loss, tokensPerSec: tps, ...(Number.isFinite(lastVal) ? { valLoss: lastVal } : {}) });
+        $('numbers').textContent =
+          `step ${p.step}/${p.total}: train loss ${p.loss.toFixed(3)}${val}, ${Math.round(tps)} tokens/s; ${timing}`;
+        drawLoss(steps, {
+          step: p.step,
+          loss: p.loss,
+          tokensPerSec: tps,
+          ...(Number.isFinite(lastVal) ? { valLoss: lastVal } : {}),
+        });
       },
       onEval: (e) => {
         valHist.push([e.step, e.valLoss]);
         lastVal = e.valLoss;
         drawLoss(steps, { step: e.step, loss: e.trainLoss, valLoss: e.valLoss, valPpl: e.valPpl, tokensPerSec: tps });
-        $('numbers').textContent = `step ${e.step}: train ${e.trainLoss.toFixed(3)}, val ${e.valLoss.toFixed(3)} (perplexity ${e.valPpl.toFixed(2)}), ${Math.round(tps)} tokens/s; ${clock.text(e.step, steps)}`;
+        $('numbers').textContent =
+          `step ${e.step}: train ${e.trainLoss.toFixed(3)}, val ${e.valLoss.toFixed(3)} (perplexity ${e.valPpl.toFixed(2)}), ${Math.round(tps)} tokens/s; ${clock.text(e.step, steps)}`;
       },
       onSample: (s) => {
         const pre = document.createElement('pre');
@@ -123,9 +138,10 @@ async function train(resume?: Record<string, Uint8Array>): Promise<void> {
       },
     });
     setCurrent({ model: run.model, tokenizer: run.tokenizer, dataCounter: run.dataCounter });
-    checkpoint = await saveRun(run);
+    checkpoint = await gpt.saveRun(run);
     const m = run.metrics;
-    $('status').textContent = `${m.steps} steps in ${fmtSeconds(clock.elapsed)}; val loss ${m.val_loss.toFixed(3)} (unigram baseline ${(m.unigram_baseline as number).toFixed(3)}), ${Math.round(m.tokens_per_sec as number)} tokens/s`;
+    $('status').textContent =
+      `${m.steps} steps in ${fmtSeconds(clock.elapsed)}; val loss ${m.val_loss.toFixed(3)} (unigram baseline ${(m.unigram_baseline as number).toFixed(3)}), ${Math.round(m.tokens_per_sec as number)} tokens/s`;
     $<HTMLButtonElement>('resume').disabled = (m.steps as number) >= steps;
   } catch (e) {
     $('status').textContent = `failed: ${(e as Error).message}`;
@@ -137,9 +153,12 @@ async function train(resume?: Record<string, Uint8Array>): Promise<void> {
 }
 
 /** A model for inference from checkpoint files (model.safetensors, config.json, tokenizer.json). */
-async function modelFromFiles(ctx: GpuContext, files: Record<string, Uint8Array>): Promise<{ model: GptModel; tokenizer: Tokenizer; dataCounter: number }> {
-  const { config, tokenizer } = openGptFolder(files); // every file checked before the GPU is touched
-  const model = await GptModel.create(ctx, config, { batch: 1, lr: 1e-3, warmup: 0, decaySteps: 1, seed: 1 });
+async function modelFromFiles(
+  ctx: GpuContext,
+  files: Record<string, Uint8Array>,
+): Promise<{ model: gpt.GptModel; tokenizer: text.Tokenizer; dataCounter: number }> {
+  const { config, tokenizer } = gpt.openGptFolder(files); // every file checked before the GPU is touched
+  const model = await gpt.GptModel.create(ctx, config, { batch: 1, lr: 1e-3, warmup: 0, decaySteps: 1, seed: 1 });
   const prog = model.load(files);
   return { model, tokenizer, dataCounter: typeof prog['dataCounter'] === 'number' ? prog['dataCounter'] : 0 };
 }
@@ -155,8 +174,12 @@ interface GenerateRequest {
   kvCache?: boolean;
 }
 
-async function generate(c: NonNullable<typeof current>, r: GenerateRequest, onText?: (s: string) => void): Promise<{ text: string; tokens: number; seconds: number }> {
-  checkEncodable(c.tokenizer, r.prompt, 'the prompt');
+async function generate(
+  c: NonNullable<typeof current>,
+  r: GenerateRequest,
+  onText?: (s: string) => void,
+): Promise<{ text: string; tokens: number; seconds: number }> {
+  text.checkEncodable(c.tokenizer, r.prompt, 'the prompt');
   const prompt = c.tokenizer.encode(r.prompt);
   const out: number[] = [];
   const t0 = performance.now();
@@ -173,12 +196,21 @@ async function generate(c: NonNullable<typeof current>, r: GenerateRequest, onTe
       onText?.(c.tokenizer.decode(out));
     },
   });
-  return { text: c.tokenizer.decode(seq), tokens: seq.length - prompt.length, seconds: (performance.now() - t0) / 1000 };
+  return {
+    text: c.tokenizer.decode(seq),
+    tokens: seq.length - prompt.length,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 declare global {
   interface Window {
-    __gpt: { generate(files: Record<string, string>, r: GenerateRequest): Promise<Settled<{ text: string; tokens: number; seconds: number }>> };
+    __gpt: {
+      generate(
+        files: Record<string, string>,
+        r: GenerateRequest,
+      ): Promise<Settled<{ text: string; tokens: number; seconds: number }>>;
+    };
   }
 }
 
@@ -247,7 +279,9 @@ $<HTMLInputElement>('load').addEventListener('change', async (ev) => {
   const files: Record<string, Uint8Array> = {};
   // browsers may rename repeated downloads ("config (1).json"): match the file names loosely
   for (const f of Array.from(list)) {
-    const name = ['model.safetensors', 'optimizer.safetensors', 'config.json', 'tokenizer.json'].find((n) => f.name.replace(/ \(\d+\)/, '') === n);
+    const name = ['model.safetensors', 'optimizer.safetensors', 'config.json', 'tokenizer.json'].find(
+      (n) => f.name.replace(/ \(\d+\)/, '') === n,
+    );
     if (name) files[name] = new Uint8Array(await f.arrayBuffer());
   }
   try {
@@ -262,7 +296,7 @@ $<HTMLInputElement>('load').addEventListener('change', async (ev) => {
 const takeFile = async (f: File): Promise<void> => {
   try {
     // strict UTF-8: a binary or mis-encoded file is refused, never trained on as U+FFFDs
-    fileText = decodeUtf8Text(f.name, new Uint8Array(await f.arrayBuffer()));
+    fileText = text.decodeUtf8Text(f.name, new Uint8Array(await f.arrayBuffer()));
   } catch (e) {
     fileText = null;
     $('file-info').textContent = (e as Error).message;
@@ -283,13 +317,22 @@ $('drop').addEventListener('drop', (ev) => {
 });
 $('generate').addEventListener('click', async () => {
   if (!current) return;
-  const r = { prompt: $<HTMLInputElement>('prompt').value, tokens: val('gen-tokens'), temperature: val('temperature'), topK: val('topk'), topP: val('topp'), beam: val('beam'), seed: val('seed') };
+  const r = {
+    prompt: $<HTMLInputElement>('prompt').value,
+    tokens: val('gen-tokens'),
+    temperature: val('temperature'),
+    topK: val('topk'),
+    topP: val('topp'),
+    beam: val('beam'),
+    seed: val('seed'),
+  };
   const out = $('output');
   out.textContent = r.prompt;
   try {
     const res = await generate(current, r, (s) => (out.textContent = r.prompt + s));
     out.textContent = res.text;
-    $('status').textContent = `${res.tokens} tokens in ${res.seconds.toFixed(2)} s (${(res.tokens / res.seconds).toFixed(1)} tokens/s)`;
+    $('status').textContent =
+      `${res.tokens} tokens in ${res.seconds.toFixed(2)} s (${(res.tokens / res.seconds).toFixed(1)} tokens/s)`;
   } catch (e) {
     $('status').textContent = `generate failed: ${(e as Error).message}`;
   }
@@ -301,20 +344,32 @@ $('attend').addEventListener('click', async () => {
   const head = Math.min(val('att-head'), current.model.config.heads - 1);
   const m = await current.model.attentionMap(ids, layer);
   const used = ids.slice(-m.T);
-  drawAttention(used.map((t) => current!.tokenizer.idToToken(t)), m.probs, head);
+  drawAttention(
+    used.map((t) => current!.tokenizer.idToToken(t)),
+    m.probs,
+    head,
+  );
   $('att-info').textContent = `layer ${layer}, head ${head}, ${m.T} tokens`;
 });
 
 // the form starts at the CLI's defaults (one table: GPT_TRAIN_DEFAULTS)
-for (const id of ['steps', 'batch', 'lr', 'dropout'] as const) $<HTMLInputElement>(id).value = String(GPT_TRAIN_DEFAULTS[id]);
-$<HTMLSelectElement>('tokenizer').value = GPT_TRAIN_DEFAULTS.tokenizer;
+for (const id of ['steps', 'batch', 'lr', 'dropout'] as const)
+  $<HTMLInputElement>(id).value = String(gpt.GPT_TRAIN_DEFAULTS[id]);
+$<HTMLSelectElement>('tokenizer').value = gpt.GPT_TRAIN_DEFAULTS.tokenizer;
 // URL options for a short run: ?steps=N&preset=tiny&batch=N fill the form, ?auto=1 presses Train
-for (const [key, id] of [['steps', 'steps'], ['preset', 'preset'], ['batch', 'batch']] as const) {
+for (const [key, id] of [
+  ['steps', 'steps'],
+  ['preset', 'preset'],
+  ['batch', 'batch'],
+] as const) {
   const v = params.get(key);
   if (v !== null) $<HTMLInputElement>(id).value = v;
 }
 drawLoss(val('steps'));
-placeholder($<HTMLCanvasElement>('attention'), 'One head\'s attention over the text above appears here: train or load a model, then press Show.');
+placeholder(
+  $<HTMLCanvasElement>('attention'),
+  "One head's attention over the text above appears here: train or load a model, then press Show.",
+);
 $('status').textContent = 'starting WebGPU…';
 
 context()

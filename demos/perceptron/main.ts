@@ -4,9 +4,7 @@
 // URL options: ?fast=1 (no pause between perceptron updates), ?mlpSteps=N (or ?steps=N, with
 // ?auto=1 accepted as on the other pages: this page always runs on load), ?debug=N.
 // Until the GPU is up and the shaders compiled, every chart says what it will show.
-import { createContext, type GpuContext } from '../../src/gpu/device';
-import { runPerceptron, GATE_INPUTS, GATE_TARGETS, LESSON, type Gate, type PerceptronRun, type PerceptronUpdate } from '../../src/models/perceptron';
-import { trainXor, fitLine, type XorStep, type LineStep } from '../../src/models/mlp';
+import { createContext, classic, type GpuContext } from '../../src/index';
 import { Plot, COLORS, nextFrame, sleep } from '../common/plot';
 import { Clock, placeholder, publishChart } from '../common/progress';
 
@@ -25,30 +23,53 @@ function fix(v: number, digits = 2): string {
 
 // ---- 1. the perceptron rule ------------------------------------------------------------------
 
-function gatePlot(canvas: HTMLCanvasElement, gate: Gate, w: readonly number[], b: number, title: string): void {
+function gatePlot(canvas: HTMLCanvasElement, gate: classic.Gate, w: readonly number[], b: number, title: string): void {
   const p = new Plot(canvas, { x: [-0.5, 1.5], y: [-0.5, 1.5], xLabel: 'x₁', yLabel: 'x₂', title }).axes();
   p.boundary(w[0]!, w[1]!, b, COLORS.orange);
-  p.points(GATE_INPUTS.map(([x, y], i) => ({ x, y, color: GATE_TARGETS[gate][i] ? COLORS.orange : COLORS.blue, hollow: !GATE_TARGETS[gate][i] })));
+  p.points(
+    classic.GATE_INPUTS.map(([x, y], i) => ({
+      x,
+      y,
+      color: classic.GATE_TARGETS[gate][i] ? COLORS.orange : COLORS.blue,
+      hollow: !classic.GATE_TARGETS[gate][i],
+    })),
+  );
 }
 
-function tableRow(u: PerceptronUpdate): HTMLTableRowElement {
+function tableRow(u: classic.PerceptronUpdate): HTMLTableRowElement {
   const tr = document.createElement('tr');
   if (u.error !== 0) tr.classList.add('update');
   if (u.index === 0) tr.classList.add('epoch');
-  const cells = [u.index === 0 ? String(u.epoch) : '', ...u.x.map(String), String(u.target), fix(u.z), String(u.y), fix(u.error, 0), fix(u.w[0]), fix(u.w[1]), fix(u.b)];
+  const cells = [
+    u.index === 0 ? String(u.epoch) : '',
+    ...u.x.map(String),
+    String(u.target),
+    fix(u.z),
+    String(u.y),
+    fix(u.error, 0),
+    fix(u.w[0]),
+    fix(u.w[1]),
+    fix(u.b),
+  ];
   for (const c of cells) tr.insertCell().textContent = c;
   return tr;
 }
 
-async function runAnd(ctx: GpuContext): Promise<PerceptronRun> {
+async function runAnd(ctx: GpuContext): Promise<classic.PerceptronRun> {
   const body = $<HTMLTableSectionElement>('and-table');
   body.replaceChildren();
   const canvas = $<HTMLCanvasElement>('and-plot');
-  gatePlot(canvas, 'and', LESSON.w, LESSON.b, 'start: w = (0.3, −0.1), b = 0.2');
+  gatePlot(
+    canvas,
+    'and',
+    classic.PERCEPTRON_DEFAULTS.w,
+    classic.PERCEPTRON_DEFAULTS.b,
+    'start: w = (0.3, −0.1), b = 0.2',
+  );
   const slow = $<HTMLInputElement>('and-slow').checked && !params.has('fast');
-  const run = await runPerceptron(ctx, 'and', {
-    maxEpochs: 50,
-    onUpdate: async (u) => {
+  const run = await classic.runPerceptron(ctx, 'and', {
+    maxEpochs: classic.PERCEPTRON_DEFAULTS.maxEpochs,
+    onProgress: async (u) => {
       body.appendChild(tableRow(u));
       gatePlot(canvas, 'and', u.w, u.b, `epoch ${u.epoch}, after x = (${u.x.join(', ')})`);
       publishChart(canvas, body.rows.length, { w1: u.w[0]!, w2: u.w[1]!, b: u.b });
@@ -65,12 +86,12 @@ async function runAnd(ctx: GpuContext): Promise<PerceptronRun> {
   return run;
 }
 
-async function runXorPerceptron(ctx: GpuContext): Promise<PerceptronRun> {
+async function runXorPerceptron(ctx: GpuContext): Promise<classic.PerceptronRun> {
   const canvas = $<HTMLCanvasElement>('xorp-plot');
   const slow = !params.has('fast');
-  const run = await runPerceptron(ctx, 'xor', {
+  const run = await classic.runPerceptron(ctx, 'xor', {
     maxEpochs: 20,
-    onUpdate: async (u) => {
+    onProgress: async (u) => {
       gatePlot(canvas, 'xor', u.w, u.b, `XOR, epoch ${u.epoch}`);
       await (slow ? sleep(40) : nextFrame());
     },
@@ -86,18 +107,47 @@ async function runXorPerceptron(ctx: GpuContext): Promise<PerceptronRun> {
 const GRID = 41;
 
 function drawSurface(values: ArrayLike<number> | null): void {
-  const p = new Plot($<HTMLCanvasElement>('mlp-surface'), { x: [-0.5, 1.5], y: [-0.5, 1.5], xLabel: 'x₁', yLabel: 'x₂', title: 'σ(z): blue 0, orange 1' }).axes();
+  const p = new Plot($<HTMLCanvasElement>('mlp-surface'), {
+    x: [-0.5, 1.5],
+    y: [-0.5, 1.5],
+    xLabel: 'x₁',
+    yLabel: 'x₂',
+    title: 'σ(z): blue 0, orange 1',
+  }).axes();
   if (values) p.heatmap(values, GRID);
-  p.points(GATE_INPUTS.map(([x, y], i) => ({ x, y, color: GATE_TARGETS.xor[i] ? COLORS.orange : COLORS.blue, hollow: !GATE_TARGETS.xor[i], outline: '#222' })));
+  p.points(
+    classic.GATE_INPUTS.map(([x, y], i) => ({
+      x,
+      y,
+      color: classic.GATE_TARGETS.xor[i] ? COLORS.orange : COLORS.blue,
+      hollow: !classic.GATE_TARGETS.xor[i],
+      outline: '#222',
+    })),
+  );
 }
 
-function drawLoss(history: readonly XorStep[], steps: number): void {
+function drawLoss(history: readonly classic.XorStep[], steps: number): void {
   const xs = history.map((s) => s.step);
   const last = history.at(-1);
-  publishChart($<HTMLCanvasElement>('mlp-loss'), history.length, last ? { loss: last.loss, accuracy: last.accuracy } : {});
-  new Plot($<HTMLCanvasElement>('mlp-loss'), { x: [0, Math.max(10, Math.min(steps, xs.length * 1.25))], y: [1e-3, 1], logY: true, xLabel: 'step', yLabel: 'BCE loss', title: 'XOR MLP training loss' })
+  publishChart(
+    $<HTMLCanvasElement>('mlp-loss'),
+    history.length,
+    last ? { loss: last.loss, accuracy: last.accuracy } : {},
+  );
+  new Plot($<HTMLCanvasElement>('mlp-loss'), {
+    x: [0, Math.max(10, Math.min(steps, xs.length * 1.25))],
+    y: [1e-3, 1],
+    logY: true,
+    xLabel: 'step',
+    yLabel: 'BCE loss',
+    title: 'XOR MLP training loss',
+  })
     .axes()
-    .line(xs, history.map((s) => s.loss), COLORS.blue);
+    .line(
+      xs,
+      history.map((s) => s.loss),
+      COLORS.blue,
+    );
 }
 
 function showWeights(w: Record<string, number[]>, hidden: number): void {
@@ -119,26 +169,30 @@ function showWeights(w: Record<string, number[]>, hidden: number): void {
 }
 
 async function runMlp(ctx: GpuContext): Promise<Record<string, unknown>> {
-  const seed = num('mlp-seed', 1);
-  const lr = num('mlp-lr', 0.1);
-  const steps = Math.max(1, Math.floor(num('mlp-steps', 500)));
-  const history: XorStep[] = [];
+  const seed = num('mlp-seed', classic.MLP_DEFAULTS.seed);
+  const lr = num('mlp-lr', classic.MLP_DEFAULTS.lr);
+  const steps = Math.max(1, Math.floor(num('mlp-steps', classic.MLP_DEFAULTS.steps)));
+  const history: classic.XorStep[] = [];
   drawSurface(null);
-  $('mlp-summary').textContent = 'compiling the MLP\'s training graph…';
+  $('mlp-summary').textContent = "compiling the MLP's training graph…";
   const clock = new Clock();
-  const { model } = await trainXor(ctx, {
-    seed,
-    lr,
-    steps,
-    onStep: async (s, m) => {
-      history.push(s);
-      drawLoss(history, steps);
-      if (s.step % 10 === 1) drawSurface(await m.surface(GRID));
-      $('mlp-summary').textContent = `step ${s.step}/${steps}: loss ${s.loss.toFixed(4)}, accuracy ${(100 * s.accuracy).toFixed(0)}%; ${clock.text(s.step, steps)}`;
-      await nextFrame();
-    },
-  });
+  const model = await classic.XorMlp.create(ctx, { seed, lr });
   try {
+    await classic.trainXor(
+      ctx,
+      {
+        steps,
+        onProgress: async (s) => {
+          history.push(s);
+          drawLoss(history, steps);
+          if (s.step % 10 === 1) drawSurface(await model.surface(GRID));
+          $('mlp-summary').textContent =
+            `step ${s.step}/${steps}: loss ${s.loss.toFixed(4)}, accuracy ${(100 * s.accuracy).toFixed(0)}%; ${clock.text(s.step, steps)}`;
+          await nextFrame();
+        },
+      },
+      model,
+    );
     const surface = await model.surface(GRID);
     drawSurface(surface);
     const weights = await model.weights();
@@ -157,33 +211,50 @@ async function runMlp(ctx: GpuContext): Promise<Record<string, unknown>> {
 
 // ---- 3. gradient descent on y = a·x -----------------------------------------------------------
 
-function drawLine(hist: readonly LineStep[], steps: number): void {
+function drawLine(hist: readonly classic.LineStep[], steps: number): void {
   const xs = [0, ...hist.map((s) => s.step)];
-  const as = [2, ...hist.map((s) => s.a)];
+  const as = [classic.LINE_FIT_DEFAULTS.a0, ...hist.map((s) => s.a)];
   const losses = hist.map((s) => s.loss);
   const lo = Math.min(...losses.filter((l) => l > 0), 1e-3);
   const hi = Math.max(...losses, 1);
   publishChart($<HTMLCanvasElement>('gd-loss'), hist.length, { a: hist.at(-1)!.a, loss: hist.at(-1)!.loss });
-  new Plot($<HTMLCanvasElement>('gd-loss'), { x: [0, steps], y: [lo, hi], logY: true, xLabel: 'step', yLabel: 'L(a)', title: 'loss' })
+  new Plot($<HTMLCanvasElement>('gd-loss'), {
+    x: [0, steps],
+    y: [lo, hi],
+    logY: true,
+    xLabel: 'step',
+    yLabel: 'L(a)',
+    title: 'loss',
+  })
     .axes()
-    .line(hist.map((s) => s.step - 1), losses, COLORS.blue);
+    .line(
+      hist.map((s) => s.step - 1),
+      losses,
+      COLORS.blue,
+    );
   const amin = Math.min(...as, 1.5);
   const amax = Math.max(...as, 4.5);
-  new Plot($<HTMLCanvasElement>('gd-a'), { x: [0, steps], y: [amin, amax], xLabel: 'step', yLabel: 'a', title: 'a → 4' })
+  new Plot($<HTMLCanvasElement>('gd-a'), {
+    x: [0, steps],
+    y: [amin, amax],
+    xLabel: 'step',
+    yLabel: 'a',
+    title: 'a → 4',
+  })
     .axes()
     .line([0, steps], [4, 4], COLORS.grey, { dash: [4, 3] })
     .line(xs, as, COLORS.green);
 }
 
 async function runLine(ctx: GpuContext): Promise<Record<string, unknown>> {
-  const lr = num('gd-lr', 0.02);
-  const steps = Math.max(1, Math.floor(num('gd-steps', 40)));
-  const hist: LineStep[] = [];
-  await fitLine(ctx, {
-    a0: 2,
+  const lr = num('gd-lr', classic.LINE_FIT_DEFAULTS.lr);
+  const steps = Math.max(1, Math.floor(num('gd-steps', classic.LINE_FIT_DEFAULTS.steps)));
+  const hist: classic.LineStep[] = [];
+  await classic.fitLine(ctx, {
+    a0: classic.LINE_FIT_DEFAULTS.a0,
     lr,
     steps,
-    onStep: async (s) => {
+    onProgress: async (s) => {
       hist.push(s);
       drawLine(hist, steps);
       await nextFrame();
@@ -193,7 +264,11 @@ async function runLine(ctx: GpuContext): Promise<Record<string, unknown>> {
   const factor = 1 - 12 * lr;
   $('gd-summary').innerHTML =
     `η = ${lr}: a − 4 is multiplied by 1 − 12η = ${factor.toFixed(3)} per step.<br>After ${steps} steps a = ${a.toPrecision(6)} ` +
-    (Math.abs(a - 4) < 1e-3 ? '<span class="ok">(converged)</span>' : Math.abs(factor) < 1 ? '(converging)' : '<span class="bad">(diverging: η ≥ 1/6)</span>') +
+    (Math.abs(a - 4) < 1e-3
+      ? '<span class="ok">(converged)</span>'
+      : Math.abs(factor) < 1
+        ? '(converging)'
+        : '<span class="bad">(diverging: η ≥ 1/6)</span>') +
     `.<br>Loss: ${hist[0]!.loss.toFixed(3)} → ${hist.at(-1)!.loss.toExponential(2)}.`;
   return { lr, steps, a, loss: hist.at(-1)!.loss, history: hist };
 }
@@ -219,13 +294,35 @@ function fail(e: Error): void {
 /** What each chart will show, and when, until its section runs. */
 function placeholders(): void {
   const wait = 'once the GPU is up and the shaders are compiled';
-  placeholder($<HTMLCanvasElement>('and-plot'), `The AND points and the perceptron's decision line appear here, update by update, ${wait}.`);
-  placeholder($<HTMLCanvasElement>('xorp-plot'), 'The same rule on XOR appears here after the AND run: its line never separates the classes.');
-  placeholder($<HTMLCanvasElement>('mlp-loss'), 'The MLP\'s training loss appears here from its first step, after the perceptron runs.');
-  placeholder($<HTMLCanvasElement>('mlp-surface'), 'The MLP\'s output σ(z) over the plane appears here while it trains.');
+  placeholder(
+    $<HTMLCanvasElement>('and-plot'),
+    `The AND points and the perceptron's decision line appear here, update by update, ${wait}.`,
+  );
+  placeholder(
+    $<HTMLCanvasElement>('xorp-plot'),
+    'The same rule on XOR appears here after the AND run: its line never separates the classes.',
+  );
+  placeholder(
+    $<HTMLCanvasElement>('mlp-loss'),
+    "The MLP's training loss appears here from its first step, after the perceptron runs.",
+  );
+  placeholder(
+    $<HTMLCanvasElement>('mlp-surface'),
+    "The MLP's output σ(z) over the plane appears here while it trains.",
+  );
   placeholder($<HTMLCanvasElement>('gd-loss'), 'The loss L(a) per step appears here after the MLP trains.');
   placeholder($<HTMLCanvasElement>('gd-a'), 'a per step, converging to 4, appears here after the MLP trains.');
 }
+
+// the forms start at the library's defaults (one table per model: src/models/classic/defaults.ts)
+for (const [id, v] of [
+  ['mlp-seed', classic.MLP_DEFAULTS.seed],
+  ['mlp-lr', classic.MLP_DEFAULTS.lr],
+  ['mlp-steps', classic.MLP_DEFAULTS.steps],
+  ['gd-lr', classic.LINE_FIT_DEFAULTS.lr],
+  ['gd-steps', classic.LINE_FIT_DEFAULTS.steps],
+] as const)
+  $<HTMLInputElement>(id).value = String(v);
 
 async function main(): Promise<void> {
   const steps = params.get('mlpSteps') ?? params.get('steps');
@@ -239,10 +336,19 @@ async function main(): Promise<void> {
   button('mlp-run', () => runMlp(ctx));
   button('gd-run', () => runLine(ctx));
   const clock = new Clock();
-  const phase = (what: string): void => void ($('status').textContent = `${what} (elapsed ${Math.round(clock.elapsed)} s; the first run of each section compiles its shaders)`);
+  const phase = (what: string): void =>
+    void ($('status').textContent =
+      `${what} (elapsed ${Math.round(clock.elapsed)} s; the first run of each section compiles its shaders)`);
   phase('1/4: the perceptron rule on AND');
   const and = await runAnd(ctx);
-  window.__demo.and = { epochs: and.epochs, converged: and.converged, w: and.w, b: and.b, errorsPerEpoch: and.errorsPerEpoch, epoch1: and.history.slice(0, 4) };
+  window.__demo.and = {
+    epochs: and.epochs,
+    converged: and.converged,
+    w: and.w,
+    b: and.b,
+    errorsPerEpoch: and.errorsPerEpoch,
+    epoch1: and.history.slice(0, 4),
+  };
   phase('2/4: a perceptron on XOR');
   const xor = await runXorPerceptron(ctx);
   window.__demo.xorPerceptron = { epochs: xor.epochs, converged: xor.converged, errorsPerEpoch: xor.errorsPerEpoch };

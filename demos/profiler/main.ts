@@ -1,11 +1,6 @@
 // Profiler demo: one pre-LN transformer block with a cross-entropy head, trained with AdamW, its
 // compiled step replayed under the Profiler; shows the per-kernel table.
-import { createContext } from '../../src/gpu/device';
-import { Profiler, type KernelRow } from '../../src/gpu/profiler';
-import { Graph } from '../../src/graph/graph';
-import { Embedding, Linear, TransformerBlock, LayerNorm, Rng } from '../../src/nn/layers';
-import { normal } from '../../src/nn/init';
-import { Trainer } from '../../src/optim/trainer';
+import { createContext, Graph, Rng, gpu, nn, optim } from '../../src/index';
 
 const B = 2;
 const T = 64;
@@ -15,9 +10,12 @@ const V = 96;
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 
-function show(rows: KernelRow[]): void {
+function show(rows: gpu.KernelRow[]): void {
   $('rows').innerHTML = rows
-    .map((r) => `<tr><td>${r.kernel}</td><td>${r.op}</td><td>${r.calls}</td><td>${r.totalMs.toFixed(3)}</td><td>${r.meanMs.toFixed(4)}</td><td>${r.gflops.toFixed(2)}</td><td>${r.gbps.toFixed(2)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${r.kernel}</td><td>${r.op}</td><td>${r.calls}</td><td>${r.totalMs.toFixed(3)}</td><td>${r.meanMs.toFixed(4)}</td><td>${r.gflops.toFixed(2)}</td><td>${r.gbps.toFixed(2)}</td></tr>`,
+    )
     .join('');
 }
 
@@ -33,22 +31,22 @@ async function main(): Promise<void> {
   const g = new Graph();
   const ids = g.input('ids', [B * T], 'i32');
   const targets = g.input('targets', [B * T], 'i32');
-  const wte = new Embedding(g, 'wte', V, C, rng, normal(rng, 0.02));
-  const block = new TransformerBlock(g, 'h.0', C, H, rng, { causal: true, init: normal(rng, 0.02) });
-  const lnf = new LayerNorm(g, 'ln_f', C);
-  const head = new Linear(g, 'lm_head', C, V, rng, { bias: false, init: normal(rng, 0.02) });
+  const wte = new nn.Embedding(g, 'wte', V, C, rng, nn.init.normal(rng, 0.02));
+  const block = new nn.TransformerBlock(g, 'h.0', C, H, rng, { causal: true, init: nn.init.normal(rng, 0.02) });
+  const lnf = new nn.LayerNorm(g, 'ln_f', C);
+  const head = new nn.Linear(g, 'lm_head', C, V, rng, { bias: false, init: nn.init.normal(rng, 0.02) });
   const logits = head.forward(lnf.forward(block.forward(wte.forward(ids), B, T)));
   const [loss] = g.apply('cross_entropy', [logits, targets], { ignoreIndex: -100 });
-  const trainer = await Trainer.create(ctx, g, loss!, { kind: 'adamw', lr: 1e-3 }, { clip: 1 });
+  const trainer = await optim.Trainer.create(ctx, g, loss!, { kind: 'adamw', lr: 1e-3 }, { clip: 1 });
   const data = new Rng(2);
   const batch = (): Record<string, Int32Array> => ({
     ids: Int32Array.from({ length: B * T }, () => data.int(V)),
     targets: Int32Array.from({ length: B * T }, () => data.int(V)),
   });
   await trainer.run(batch(), [trainer.loss]); // warm-up: pipelines compiled, buffers made
-  const profiler = new Profiler(ctx);
+  const profiler = new gpu.Profiler(ctx);
   const button = $('run') as HTMLButtonElement;
-  const profile = async (): Promise<KernelRow[]> => {
+  const profile = async (): Promise<gpu.KernelRow[]> => {
     button.disabled = true;
     profiler.reset();
     const steps = Math.max(1, Math.min(100, Number(($('steps') as HTMLInputElement).value) || 5));

@@ -2,8 +2,7 @@
 // this page's GPU and returns its metrics and checkpoint files as base64 (or its error, settled:
 // demos/common/settle.ts), for the CLI
 // (scripts/train.ts), which also exposes `window.__trainProgress` to draw a progress bar.
-import { createContext, type GpuContext } from '../../src/gpu/device';
-import { downloadCheckpoint, parseCheckpoint, readCheckpointFiles, type CheckpointFiles } from '../../src/io/checkpoint';
+import { createContext, io, type GpuContext } from '../../src/index';
 import { JOBS, type CheckpointSink, type Progress, type TrainJob } from './jobs';
 import { toBase64 } from '../common/base64';
 import { settle, type Settled } from '../common/settle';
@@ -27,7 +26,11 @@ declare global {
 let ctxPromise: Promise<GpuContext> | null = null;
 const context = (): Promise<GpuContext> => (ctxPromise ??= createContext());
 
-async function runJob(job: TrainJob, onProgress: (p: Progress) => void, checkpoint?: CheckpointSink): Promise<{ metrics: Record<string, unknown>; checkpoint: CheckpointFiles }> {
+async function runJob(
+  job: TrainJob,
+  onProgress: (p: Progress) => void,
+  checkpoint?: CheckpointSink,
+): Promise<{ metrics: Record<string, unknown>; checkpoint: io.CheckpointFiles }> {
   const fn = JOBS[job.model];
   if (!fn) throw new Error(`no training job "${job.model}" (jobs: ${Object.keys(JOBS).join(', ')})`);
   const ctx = await context();
@@ -47,7 +50,18 @@ async function runJob(job: TrainJob, onProgress: (p: Progress) => void, checkpoi
   if (held) onProgress(held);
   await ctx.sync();
   const seconds = (performance.now() - t0) / 1000;
-  return { metrics: { model: job.model, ...r.metrics, seconds, adapter: ctx.adapter.name, seed: job.seed, maxSteps: job.steps, options: job.options }, checkpoint: r.checkpoint };
+  return {
+    metrics: {
+      model: job.model,
+      ...r.metrics,
+      seconds,
+      adapter: ctx.adapter.name,
+      seed: job.seed,
+      maxSteps: job.steps,
+      options: job.options,
+    },
+    checkpoint: r.checkpoint,
+  };
 }
 
 window.__train = {
@@ -55,7 +69,13 @@ window.__train = {
   run: (job) =>
     settle(async () => {
       const save = window.__trainCheckpoint;
-      const sink: CheckpointSink | undefined = save && (async (c) => void (await save({ step: c.step, files: Object.fromEntries(Object.entries(c.files).map(([k, v]) => [k, toBase64(v)])) })));
+      const sink: CheckpointSink | undefined =
+        save &&
+        (async (c) =>
+          void (await save({
+            step: c.step,
+            files: Object.fromEntries(Object.entries(c.files).map(([k, v]) => [k, toBase64(v)])),
+          })));
       const r = await runJob(job, (p) => void window.__trainProgress?.(p), sink);
       const files: Record<string, string> = {};
       for (const [name, bytes] of Object.entries(r.checkpoint)) files[name] = toBase64(bytes);
@@ -67,13 +87,25 @@ window.__train = {
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const select = $<HTMLSelectElement>('model');
 for (const name of Object.keys(JOBS)) select.add(new Option(name, name));
-let lastCheckpoint: CheckpointFiles | null = null;
+let lastCheckpoint: io.CheckpointFiles | null = null;
 
 $('run').addEventListener('click', () => {
-  const job: TrainJob = { model: select.value, steps: Number($<HTMLInputElement>('steps').value) || 1, seed: Number($<HTMLInputElement>('seed').value) || 0, options: {}, files: {} };
+  const job: TrainJob = {
+    model: select.value,
+    steps: Number($<HTMLInputElement>('steps').value) || 1,
+    seed: Number($<HTMLInputElement>('seed').value) || 0,
+    options: {},
+    files: {},
+  };
   $('status').textContent = 'training…';
   $<HTMLButtonElement>('run').disabled = true;
-  runJob(job, (p) => ($('status').textContent = `${p.step}/${p.total} ${Object.entries(p.info).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toPrecision(4) : v}`).join(' ')}`))
+  runJob(
+    job,
+    (p) =>
+      ($('status').textContent = `${p.step}/${p.total} ${Object.entries(p.info)
+        .map(([k, v]) => `${k} ${typeof v === 'number' ? v.toPrecision(4) : v}`)
+        .join(' ')}`),
+  )
     .then((r) => {
       lastCheckpoint = r.checkpoint;
       $('metrics').textContent = JSON.stringify(r.metrics, null, 2);
@@ -83,7 +115,10 @@ $('run').addEventListener('click', () => {
     .catch((e: Error) => ($('status').textContent = `failed: ${e.message}`))
     .finally(() => ($<HTMLButtonElement>('run').disabled = false));
 });
-$('download').addEventListener('click', () => lastCheckpoint && downloadCheckpoint(lastCheckpoint, `${select.value}-`));
+$('download').addEventListener(
+  'click',
+  () => lastCheckpoint && io.downloadCheckpoint(lastCheckpoint, `${select.value}-`),
+);
 
 // ready: '1' once the GPU is up; 'error' (with data-error) when this browser has no WebGPU
 context()
@@ -100,11 +135,15 @@ context()
 // Re-upload: the three files are read, cross-checked (CRC-32s, names, shapes) and summarised.
 $<HTMLInputElement>('upload').addEventListener('change', (ev) => {
   const input = ev.target as HTMLInputElement;
-  readCheckpointFiles([...(input.files ?? [])])
+  io.readCheckpointFiles([...(input.files ?? [])])
     .then((files) => {
-      const ck = parseCheckpoint(files);
+      const ck = io.parseCheckpoint(files);
       const params = Object.entries(ck.params).map(([n, t]) => `${n} [${t.shape.join(', ')}]`);
-      $('metrics').textContent = JSON.stringify({ loaded: true, optimizer: ck.optimizer.name, progress: ck.progress, config: ck.config, params }, null, 2);
+      $('metrics').textContent = JSON.stringify(
+        { loaded: true, optimizer: ck.optimizer.name, progress: ck.progress, config: ck.config, params },
+        null,
+        2,
+      );
       $('status').textContent = 'checkpoint loaded and verified';
     })
     .catch((e: Error) => ($('status').textContent = `could not load the checkpoint: ${e.message}`));

@@ -1,18 +1,14 @@
 // The word2vec training job of the train CLI / page (registered in jobs.ts): trains on the
 // built-in relation corpus or the --corpus text, evaluates analogies (built-in questions or
 // --questions) and the built-in similarity list, and returns vectors.txt as the "checkpoint".
-import type { CheckpointFiles } from '../../src/io/checkpoint';
-import { trainWord2Vec, resolveOptions } from '../../src/models/word2vec';
-import { stringSource } from '../../src/text/words';
-import { builtinCorpus, builtinQuestions, builtinSimilarity } from '../../src/text/w2v_corpus';
-import { analogyAccuracy, similarityCorrelation } from '../../src/eval/similarity';
+import { io, word2vec, text, evaluation } from '../../src/index';
 import type { Job } from './jobs';
 
 export const word2vecJob: Job = async (ctx, job, progress) => {
   const opt = job.options;
   const n = (k: string): number | undefined => (typeof opt[k] === 'number' ? (opt[k] as number) : undefined);
-  const o = resolveOptions({
-    mode: (opt.mode as 'skipgram' | 'cbow' | undefined) ?? 'skipgram',
+  const o = word2vec.resolveOptions({
+    mode: opt.mode as 'skipgram' | 'cbow' | undefined,
     dim: n('dim'),
     window: n('window'),
     negative: n('negative'),
@@ -24,16 +20,28 @@ export const word2vecJob: Job = async (ctx, job, progress) => {
     seed: job.seed,
   });
   const builtin = job.files.corpus === undefined;
-  const src = builtin ? builtinCorpus({ tokens: n('corpus-tokens') ?? 300_000, seed: 1 }) : stringSource(job.files.corpus!);
-  const { model, vocab, progress: p, corpusWords } = await trainWord2Vec(ctx, src, o, {
-    onProgress: (q) => progress({ step: q.words, total: q.totalWords, info: { epoch: `${q.epoch}/${q.epochs}`, 'words/s': Math.round(q.wordsPerSec), loss: q.loss, lr: q.lr } }),
+  const src = builtin
+    ? text.builtinCorpus({ tokens: n('corpus-tokens') ?? word2vec.WORD2VEC_DEFAULTS.corpusTokens, seed: 1 })
+    : text.stringSource(job.files.corpus!);
+  const {
+    model,
+    vocab,
+    progress: p,
+    corpusWords,
+  } = await word2vec.trainWord2Vec(ctx, src, o, {
+    onProgress: (q) =>
+      progress({
+        step: q.words,
+        total: q.totalWords,
+        info: { epoch: `${q.epoch}/${q.epochs}`, 'words/s': Math.round(q.wordsPerSec), loss: q.loss, lr: q.lr },
+      }),
   });
   try {
     const wv = await model.wordVectors();
-    const questions = job.files.questions ?? (builtin ? builtinQuestions() : null);
-    const acc = questions ? analogyAccuracy(wv, questions) : null;
-    const sim = builtin ? similarityCorrelation(wv, builtinSimilarity()) : null;
-    const text = await model.toText();
+    const questions = job.files.questions ?? (builtin ? text.builtinQuestions() : null);
+    const acc = questions ? evaluation.analogyAccuracy(wv, questions) : null;
+    const sim = builtin ? evaluation.similarityCorrelation(wv, text.builtinSimilarity()) : null;
+    const vectors = await model.toText();
     return {
       metrics: {
         model: 'word2vec',
@@ -53,7 +61,7 @@ export const word2vecJob: Job = async (ctx, job, progress) => {
         corpus: builtin ? 'built-in' : 'file',
         knobs: o,
       },
-      checkpoint: { 'vectors.txt': new TextEncoder().encode(text) } as unknown as CheckpointFiles,
+      checkpoint: { 'vectors.txt': new TextEncoder().encode(vectors) } as unknown as io.CheckpointFiles,
     };
   } finally {
     model.destroy();

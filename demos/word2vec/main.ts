@@ -4,10 +4,7 @@
 // any word); after training the neighbour and analogy boxes show a default query. URL options for
 // a short run: ?auto=1 trains at once (ready state after it), &tokens=N&epochs=N fill the form,
 // &steps=N stops after N batches. Chart points and live numbers: `window.__demo.charts`.
-import {
-  createContext, Word2Vec, Vocab, countWords, builtinCorpus, blobSource, builtinQuestions, analogyAccuracy,
-  resolveWord2VecOptions, type GpuContext, type TextSource, type WordVectors,
-} from '../../src/index';
+import { createContext, word2vec, text, evaluation, type GpuContext } from '../../src/index';
 import { Plot, COLORS } from '../common/plot';
 import { Clock, placeholder, publishChart } from '../common/progress';
 import { drawLabels, nearestPoint, type LabelPoint } from '../common/labels';
@@ -16,8 +13,8 @@ const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const num = (id: string): number => Number($<HTMLInputElement>(id).value);
 let ctx: GpuContext;
-let model: Word2Vec | null = null;
-let wv: WordVectors | null = null;
+let model: word2vec.Word2Vec | null = null;
+let wv: evaluation.WordVectors | null = null;
 let stopping = false;
 /** The scatter's points in canvas pixels, for the hover title. */
 let scatter: LabelPoint[] = [];
@@ -25,7 +22,7 @@ let scatter: LabelPoint[] = [];
 /** Top-2 principal components of the rows (power iteration with deflation), rows centred. */
 function pca2(rows: Float32Array, n: number, D: number): Float64Array {
   const mean = new Float64Array(D);
-  for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) mean[d] += rows[i * D + d]! / n;
+  for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) mean[d] = mean[d]! + rows[i * D + d]! / n;
   const X = Float64Array.from({ length: n * D }, (_, k) => rows[k]! - mean[k % D]!);
   const comps: Float64Array[] = [];
   for (let c = 0; c < 2; c++) {
@@ -35,12 +32,12 @@ function pca2(rows: Float32Array, n: number, D: number): Float64Array {
       for (let i = 0; i < n; i++) {
         let s = 0;
         for (let d = 0; d < D; d++) s += X[i * D + d]! * v[d]!;
-        for (let d = 0; d < D; d++) w[d] += s * X[i * D + d]!;
+        for (let d = 0; d < D; d++) w[d] = w[d]! + s * X[i * D + d]!;
       }
       for (const p of comps) {
         let s = 0;
         for (let d = 0; d < D; d++) s += w[d]! * p[d]!;
-        for (let d = 0; d < D; d++) w[d] -= s * p[d]!;
+        for (let d = 0; d < D; d++) w[d] = w[d]! - s * p[d]!;
       }
       const norm = Math.hypot(...w) || 1;
       v = w.map((x) => x / norm);
@@ -48,7 +45,9 @@ function pca2(rows: Float32Array, n: number, D: number): Float64Array {
     comps.push(v);
   }
   const out = new Float64Array(2 * n);
-  for (let i = 0; i < n; i++) for (let c = 0; c < 2; c++) for (let d = 0; d < D; d++) out[2 * i + c] += X[i * D + d]! * comps[c]![d]!;
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < 2; c++)
+      for (let d = 0; d < D; d++) out[2 * i + c] = out[2 * i + c]! + X[i * D + d]! * comps[c]![d]!;
   return out;
 }
 
@@ -64,30 +63,55 @@ function drawPca(vec: Float32Array, words: readonly string[], D: number): void {
     return [lo - pad, hi + pad];
   };
   const canvas = $<HTMLCanvasElement>('pca');
-  const plot = new Plot(canvas, { x: range(0), y: range(1), xLabel: 'PC 1', yLabel: 'PC 2', title: `PCA of the ${n} most frequent words (axes scaled separately)` }).axes();
+  const plot = new Plot(canvas, {
+    x: range(0),
+    y: range(1),
+    xLabel: 'PC 1',
+    yLabel: 'PC 2',
+    title: `PCA of the ${n} most frequent words (axes scaled separately)`,
+  }).axes();
   plot.points(Array.from({ length: n }, (_, i) => ({ x: p[2 * i]!, y: p[2 * i + 1]!, color: COLORS.blue, r: 2 })));
-  scatter = Array.from({ length: n }, (_, i) => ({ x: plot.px(p[2 * i]!), y: plot.py(p[2 * i + 1]!), text: words[i]! }));
+  scatter = Array.from({ length: n }, (_, i) => ({
+    x: plot.px(p[2 * i]!),
+    y: plot.py(p[2 * i + 1]!),
+    text: words[i]!,
+  }));
   // words come most frequent first: those get the labels that fit
-  const labelled = drawLabels(plot.g, scatter, { left: plot.left, top: plot.top, right: plot.left + plot.w, bottom: plot.top + plot.h });
-  $('pcaNote').textContent = `${labelled} of the ${n} words labelled (the most frequent that fit without overlapping); hover a dot for its word.`;
+  const labelled = drawLabels(plot.g, scatter, {
+    left: plot.left,
+    top: plot.top,
+    right: plot.left + plot.w,
+    bottom: plot.top + plot.h,
+  });
+  $('pcaNote').textContent =
+    `${labelled} of the ${n} words labelled (the most frequent that fit without overlapping); hover a dot for its word.`;
   publishChart(canvas, n, { labelled });
 }
 
 function drawLoss(xs: number[], ys: number[], live: Record<string, number> = {}): void {
   const canvas = $<HTMLCanvasElement>('loss');
-  if (!xs.length) return placeholder(canvas, 'The loss per example appears here from the first measured batch once you press train.');
+  if (!xs.length)
+    return placeholder(canvas, 'The loss per example appears here from the first measured batch once you press train.');
   const top = Math.max(1, ...ys);
-  new Plot(canvas, { x: [0, Math.max(1, xs.at(-1) ?? 1)], y: [0, top * 1.05], xLabel: 'words processed (all epochs)', yLabel: 'loss', title: 'loss per example' }).axes().line(xs, ys, COLORS.orange);
+  new Plot(canvas, {
+    x: [0, Math.max(1, xs.at(-1) ?? 1)],
+    y: [0, top * 1.05],
+    xLabel: 'words processed (all epochs)',
+    yLabel: 'loss',
+    title: 'loss per example',
+  })
+    .axes()
+    .line(xs, ys, COLORS.orange);
   publishChart(canvas, xs.length, live);
 }
 
-function source(): TextSource {
+function source(): text.TextSource {
   if ($<HTMLSelectElement>('corpus').value === 'file') {
     const f = $<HTMLInputElement>('file').files?.[0];
     if (!f) throw new Error('choose a text file first');
-    return blobSource(f, undefined, f.name);
+    return text.blobSource(f, undefined, f.name);
   }
-  return builtinCorpus({ tokens: num('tokens'), seed: 1 });
+  return text.builtinCorpus({ tokens: num('tokens'), seed: 1 });
 }
 
 async function train(): Promise<void> {
@@ -96,22 +120,28 @@ async function train(): Promise<void> {
   model = null;
   stopping = false;
   const alpha = $<HTMLInputElement>('alpha').value;
-  const o = resolveWord2VecOptions({
+  const o = word2vec.resolveOptions({
     mode: $<HTMLSelectElement>('mode').value as 'skipgram' | 'cbow',
-    dim: num('dim'), window: num('window'), negative: num('negative'), epochs: num('epochs'),
-    minCount: num('mincount'), sample: num('sample'), seed: num('seed'), alpha: alpha ? Number(alpha) : undefined,
+    dim: num('dim'),
+    window: num('window'),
+    negative: num('negative'),
+    epochs: num('epochs'),
+    minCount: num('mincount'),
+    sample: num('sample'),
+    seed: num('seed'),
+    alpha: alpha ? Number(alpha) : undefined,
   });
   const src = source();
   status.textContent = 'counting words…';
-  const vocab = Vocab.fromCounts((await countWords(src)).counts, o.minCount);
-  const m = Word2Vec.create(ctx, vocab, o);
+  const vocab = text.Vocab.fromCounts((await text.countWords(src)).counts, o.minCount);
+  const m = word2vec.Word2Vec.create(ctx, vocab, o);
   model = m;
   const xs: number[] = [];
   const ys: number[] = [];
   let lastPca = 0;
   const clock = new Clock();
   const maxBatches = Number(params.get('steps')) || Infinity;
-  await m.train(src, {
+  await word2vec.trainEpochs(m, src, {
     shouldStop: () => stopping || m.batches >= maxBatches,
     onProgress: async (p) => {
       status.textContent = `epoch ${p.epoch}/${p.epochs}  ${p.words}/${p.totalWords} words processed (all epochs)  ${Math.round(p.wordsPerSec)} words/s  loss ${p.loss.toFixed(4)}  lr ${p.lr.toPrecision(3)}  (vocabulary ${vocab.size}); ${clock.text(p.words, p.totalWords)}`;
@@ -128,21 +158,27 @@ async function train(): Promise<void> {
   });
   wv = await m.wordVectors();
   drawPca(wv.vectors, vocab.words, o.dim);
-  const acc = analogyAccuracy(wv, builtinQuestions());
-  $('accOut').textContent = acc.sections.map((s) => `${s.section}: ${s.correct}/${s.total}`).join('\n') + `\noverall ${(100 * acc.accuracy).toFixed(1)}% (${acc.skipped} skipped: unknown words)`;
+  const acc = evaluation.analogyAccuracy(wv, text.builtinQuestions());
+  $('accOut').textContent =
+    acc.sections.map((s) => `${s.section}: ${s.correct}/${s.total}`).join('\n') +
+    `\noverall ${(100 * acc.accuracy).toFixed(1)}% (${acc.skipped} skipped: unknown words)`;
   $<HTMLButtonElement>('download').disabled = false;
   defaultQueries(wv);
   status.textContent += '  — done';
 }
 
 /** After training, show a query in each box: the form's words when known, else ones the vocabulary has. */
-function defaultQueries(v: WordVectors): void {
+function defaultQueries(v: evaluation.WordVectors): void {
   const nn = $<HTMLInputElement>('nnWord');
   if (!v.has(nn.value.trim().toLowerCase())) nn.value = v.words.find((w) => w.length > 3) ?? v.words[0] ?? '';
   const an = ['anA', 'anB', 'anC'].map((id) => $<HTMLInputElement>(id));
   if (!an.every((i) => v.has(i.value.trim().toLowerCase()))) {
     // the first built-in question whose words are all known
-    const q = builtinQuestions().split('\n').map((l) => l.trim().split(/\s+/)).find((w) => w.length === 4 && w.every((x) => v.has(x)));
+    const q = text
+      .builtinQuestions()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .find((w) => w.length === 4 && w.every((x) => v.has(x)));
     if (q) an.forEach((i, k) => (i.value = q[k]!));
   }
   $('nnGo').click();
@@ -156,12 +192,19 @@ function guard(fn: () => string): void {
     $(fn.name === 'nn' ? 'nnOut' : 'anOut').textContent = (e as Error).message;
   }
 }
-const fmt = (r: { word: string; score: number }[]): string => r.map((x) => `${x.word.padEnd(14)} ${x.score.toFixed(3)}`).join('\n');
-$('nnGo').addEventListener('click', () => guard(function nn() { return fmt(wv!.mostSimilar($<HTMLInputElement>('nnWord').value.trim().toLowerCase(), 8)); }));
-$('anGo').addEventListener('click', () => guard(function an() {
-  const w = ['anA', 'anB', 'anC'].map((id) => $<HTMLInputElement>(id).value.trim().toLowerCase());
-  return fmt(wv!.analogy(w[0]!, w[1]!, w[2]!, 5));
-}));
+const fmt = (r: { word: string; score: number }[]): string =>
+  r.map((x) => `${x.word.padEnd(14)} ${x.score.toFixed(3)}`).join('\n');
+$('nnGo').addEventListener('click', () =>
+  guard(function nn() {
+    return fmt(wv!.mostSimilar($<HTMLInputElement>('nnWord').value.trim().toLowerCase(), 8));
+  }),
+);
+$('anGo').addEventListener('click', () =>
+  guard(function an() {
+    const w = ['anA', 'anB', 'anC'].map((id) => $<HTMLInputElement>(id).value.trim().toLowerCase());
+    return fmt(wv!.analogy(w[0]!, w[1]!, w[2]!, 5));
+  }),
+);
 $('train').addEventListener('click', () => {
   $<HTMLButtonElement>('train').disabled = true;
   $<HTMLButtonElement>('stop').disabled = false;
@@ -176,7 +219,11 @@ $('stop').addEventListener('click', () => (stopping = true));
 $('pca').addEventListener('mousemove', (ev) => {
   const c = ev.currentTarget as HTMLCanvasElement;
   const r = c.getBoundingClientRect();
-  const hit = nearestPoint(scatter, ((ev.clientX - r.left) * c.width) / r.width, ((ev.clientY - r.top) * c.height) / r.height);
+  const hit = nearestPoint(
+    scatter,
+    ((ev.clientX - r.left) * c.width) / r.width,
+    ((ev.clientY - r.top) * c.height) / r.height,
+  );
   c.title = hit?.text ?? '';
 });
 $('download').addEventListener('click', async () => {
@@ -187,12 +234,27 @@ $('download').addEventListener('click', async () => {
   URL.revokeObjectURL(url);
 });
 
+// the form starts at the library's defaults (src/models/word2vec/defaults.ts), the page's lesson sizes smaller
+const D = word2vec.WORD2VEC_DEFAULTS;
+const form: Record<string, string | number> = {
+  ...word2vec.WORD2VEC_PAGE,
+  mode: D.mode,
+  window: D.window,
+  negative: D.negative,
+  mincount: D.minCount,
+  sample: D.sample,
+  seed: D.seed,
+};
+for (const [id, v] of Object.entries(form)) $<HTMLInputElement>(id).value = String(v);
 for (const key of ['tokens', 'epochs']) {
   const v = params.get(key);
   if (v !== null) $<HTMLInputElement>(key).value = v;
 }
 drawLoss([], []);
-placeholder($<HTMLCanvasElement>('pca'), 'A PCA projection of the most frequent words appears here and moves while you train.');
+placeholder(
+  $<HTMLCanvasElement>('pca'),
+  'A PCA projection of the most frequent words appears here and moves while you train.',
+);
 $('status').textContent = 'starting WebGPU…';
 
 createContext()

@@ -29,7 +29,8 @@ export function checkpointDir(dir: string, op: BertOp, exists: (p: string) => bo
 
 export function parseBertArgs(argv: readonly string[], exists: (p: string) => boolean = existsSync): BertArgs | string {
   const [op, ...rest] = argv;
-  if (op !== 'fill-mask' && op !== 'classify' && op !== 'similarity') return op === undefined ? 'no operation given' : `unknown operation "${op}" (fill-mask, classify or similarity)`;
+  if (op !== 'fill-mask' && op !== 'classify' && op !== 'similarity')
+    return op === undefined ? 'no operation given' : `unknown operation "${op}" (fill-mask, classify or similarity)`;
   const a: BertArgs = { op, dir: '', texts: [], file: null, topK: 5, word: '', json: false };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
@@ -56,7 +57,8 @@ export function parseBertArgs(argv: readonly string[], exists: (p: string) => bo
   }
   if (!a.dir) return 'no checkpoint folder given';
   a.dir = checkpointDir(a.dir, op, exists);
-  if (!exists(path.join(a.dir, 'config.json'))) return `${a.dir} has no config.json (give a run folder of \`npm run train -- bert\` or its ${op === 'classify' ? 'classifier' : 'pretrained'}/ folder)`;
+  if (!exists(path.join(a.dir, 'config.json')))
+    return `${a.dir} has no config.json (give a run folder of \`npm run train -- bert\` or its ${op === 'classify' ? 'classifier' : 'pretrained'}/ folder)`;
   if (!a.texts.length && !a.file) return 'no text given (as arguments or --file)';
   if (op === 'similarity' && !a.word) return 'similarity needs --word WORD';
   if (op === 'similarity' && a.texts.length + (a.file ? 2 : 0) < 2) return 'similarity needs at least two texts';
@@ -65,5 +67,8 @@ export function parseBertArgs(argv: readonly string[], exists: (p: string) => bo
 
 /** Texts of a --file: one per line, blank lines skipped. */
 export function textsOfFile(content: string): string[] {
-  return content.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  return content
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 }

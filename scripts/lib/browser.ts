@@ -25,7 +25,13 @@ export interface ResolvedBrowser {
 }
 
 /** Browsers looked for on PATH, in this order; then Debian's and Playwright's fixed places. */
-export const SYSTEM_BROWSERS = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chromium-headless-shell'] as const;
+export const SYSTEM_BROWSERS = [
+  'chromium',
+  'chromium-browser',
+  'google-chrome',
+  'google-chrome-stable',
+  'chromium-headless-shell',
+] as const;
 const SYSTEM_PATHS = ['/usr/lib/chromium/chromium-headless-shell', '/usr/lib/chromium/chromium'];
 
 /** SHADERGRAD_BROWSER's value (pass process.env.SHADERGRAD_BROWSER): unset or blank is auto. */
@@ -47,7 +53,8 @@ function isExecutableFile(p: string): boolean {
 /** The first of `names` that is a file in one of PATH's folders (what `which` does). */
 export function onPath(names: readonly string[], pathVar: string): string | null {
   const dirs = pathVar.split(path.delimiter).filter(Boolean);
-  for (const name of names) for (const dir of dirs) if (isExecutableFile(path.join(dir, name))) return path.join(dir, name);
+  for (const name of names)
+    for (const dir of dirs) if (isExecutableFile(path.join(dir, name))) return path.join(dir, name);
   return null;
 }
 
@@ -63,7 +70,10 @@ function defaultSystemPaths(): string[] {
 }
 
 /** A system Chrome/Chromium: on PATH, else the first of `fixed` that is there. */
-export function findSystemChromium(pathVar = process.env.PATH ?? '', fixed: readonly string[] = defaultSystemPaths()): string | null {
+export function findSystemChromium(
+  pathVar = process.env.PATH ?? '',
+  fixed: readonly string[] = defaultSystemPaths(),
+): string | null {
   return onPath(SYSTEM_BROWSERS, pathVar) ?? fixed.find(isExecutableFile) ?? null;
 }
 
@@ -79,7 +89,10 @@ export interface ResolveEnv {
 }
 
 /** The browser this run uses (see the file comment for the order). */
-export async function resolveBrowser(choice: BrowserChoice = browserChoice(process.env.SHADERGRAD_BROWSER), o: ResolveEnv = {}): Promise<ResolvedBrowser> {
+export async function resolveBrowser(
+  choice: BrowserChoice = browserChoice(process.env.SHADERGRAD_BROWSER),
+  o: ResolveEnv = {},
+): Promise<ResolvedBrowser> {
   const env = o.env ?? process.env;
   const envPath = env.CHROMIUM_PATH;
   if (choice !== 'bundled' && envPath) {
@@ -89,11 +102,19 @@ export async function resolveBrowser(choice: BrowserChoice = browserChoice(proce
   if (choice !== 'bundled') {
     const p = findSystemChromium(env.PATH ?? '', o.systemPaths ?? defaultSystemPaths());
     if (p) return { source: 'system', executablePath: p, env: {} };
-    if (choice === 'system') throw new Error(`SHADERGRAD_BROWSER=system but no system Chromium was found (looked for ${SYSTEM_BROWSERS.join(', ')} on PATH): ${INSTALL_HINT}`);
+    if (choice === 'system')
+      throw new Error(
+        `SHADERGRAD_BROWSER=system but no system Chromium was found (looked for ${SYSTEM_BROWSERS.join(', ')} on PATH): ${INSTALL_HINT}`,
+      );
   }
   try {
     const b = await bundledChromium(ROOT);
-    return { source: 'bundled', executablePath: b.executablePath, env: b.env, package: `${BUNDLED_PACKAGE} ${b.version}` };
+    return {
+      source: 'bundled',
+      executablePath: b.executablePath,
+      env: b.env,
+      package: `${BUNDLED_PACKAGE} ${b.version}`,
+    };
   } catch (e) {
     throw new Error(`No Chromium found: ${(e as Error).message}. To fix it, ${INSTALL_HINT}.`);
   }
@@ -101,7 +122,12 @@ export async function resolveBrowser(choice: BrowserChoice = browserChoice(proce
 
 /** One line for logs and result files: "Chromium 147.0.7727.15 (bundled @sparticuz/chromium 147.0.0)". */
 export function describeBrowser(b: ResolvedBrowser, version: string): string {
-  const from = b.source === 'bundled' ? `bundled ${b.package}` : b.source === 'CHROMIUM_PATH' ? `CHROMIUM_PATH ${b.executablePath}` : `system ${b.executablePath}`;
+  const from =
+    b.source === 'bundled'
+      ? `bundled ${b.package}`
+      : b.source === 'CHROMIUM_PATH'
+        ? `CHROMIUM_PATH ${b.executablePath}`
+        : `system ${b.executablePath}`;
   return `Chromium ${version} (${from})`;
 }
 
@@ -121,12 +147,19 @@ export interface LaunchedBrowser {
   description: string;
 }
 
-export async function launchBrowser(choice: BrowserChoice = browserChoice(process.env.SHADERGRAD_BROWSER)): Promise<LaunchedBrowser> {
+export async function launchBrowser(
+  choice: BrowserChoice = browserChoice(process.env.SHADERGRAD_BROWSER),
+): Promise<LaunchedBrowser> {
   const b = await resolveBrowser(choice);
   const env = Object.keys(b.env).length ? { ...(process.env as Record<string, string>), ...b.env } : undefined;
   let browser: Browser;
   try {
-    browser = await chromium.launch({ executablePath: b.executablePath, headless: true, args: CHROMIUM_ARGS, ...(env ? { env } : {}) });
+    browser = await chromium.launch({
+      executablePath: b.executablePath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      ...(env ? { env } : {}),
+    });
   } catch (e) {
     const first = (e as Error).message.split('\n').find((l) => l.trim()) ?? String(e);
     throw new Error(`could not start ${b.executablePath} (${b.source}): ${first}`);
@@ -161,7 +194,8 @@ export async function openPage(browser: Browser, url: string, echo = false): Pro
   const log: PageErrors = { errors: [] };
   page.on('console', (m) => {
     // A failed load is reported with its URL by the 'response' handler below.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) log.errors.push(`console.error: ${m.text()}`);
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+      log.errors.push(`console.error: ${m.text()}`);
     if (echo) console.log(`[page] ${m.text()}`);
   });
   page.on('pageerror', (e) => log.errors.push(`page error: ${e.message}`));
@@ -170,8 +204,20 @@ export async function openPage(browser: Browser, url: string, echo = false): Pro
     if (r.status() >= 400) log.errors.push(`HTTP ${r.status()} for ${r.url()}`);
   });
   page.on('crash', () => log.errors.push('page crashed'));
-  await page.goto(url);
+  await page.goto(withTuning(url, process.env.SHADERGRAD_TUNING));
   return { page, log };
+}
+
+/**
+ * The page URL with SHADERGRAD_TUNING passed on as its `?tuning=` query (src/gpu/tuning.ts), so
+ * `SHADERGRAD_TUNING=matmul.variant=register npm run train -- gpt` tunes the page that trains. A
+ * URL that already names a tuning keeps it.
+ */
+export function withTuning(url: string, tuning: string | undefined): string {
+  if (!tuning) return url;
+  const u = new URL(url);
+  if (!u.searchParams.has('tuning')) u.searchParams.set('tuning', tuning);
+  return u.toString();
 }
 
 export interface BrowserEnv {

@@ -9,7 +9,17 @@
 // vk_swiftshader_icd.json, libvulkan.so.1, libEGL.so, libGLESv2.so (these must sit beside the
 // binary), lib/ (libnss3, libnspr4, libexpat copies for systems that lack them), fonts/ with our
 // own fonts.conf, and .complete (written last).
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pipeline } from 'node:stream/promises';
@@ -47,7 +57,7 @@ export function* tarEntries(tar: Uint8Array): Generator<{ name: string; mode: nu
     const nul = s.indexOf('\0');
     return nul >= 0 ? s.slice(0, nul) : s;
   };
-  for (let off = 0; off + 512 <= tar.length; ) {
+  for (let off = 0; off + 512 <= tar.length;) {
     const name = text(off, off + 100);
     if (name === '') return; // the two zero blocks that end the archive
     const mode = parseInt(text(off + 100, off + 108).trim() || '644', 8);
@@ -55,8 +65,10 @@ export function* tarEntries(tar: Uint8Array): Generator<{ name: string; mode: nu
     const type = text(off + 156, off + 157) || '0';
     const prefix = text(off + 257, off + 259) === 'us' ? text(off + 345, off + 500) : '';
     const full = prefix ? `${prefix}/${name}` : name;
-    if (!Number.isSafeInteger(size) || off + 512 + size > tar.length) throw new Error(`tar: entry "${full}" runs past the archive's end`);
-    if (full.split('/').includes('..') || path.isAbsolute(full)) throw new Error(`tar: entry "${full}" points outside the folder`);
+    if (!Number.isSafeInteger(size) || off + 512 + size > tar.length)
+      throw new Error(`tar: entry "${full}" runs past the archive's end`);
+    if (full.split('/').includes('..') || path.isAbsolute(full))
+      throw new Error(`tar: entry "${full}" points outside the folder`);
     if (type === '0' || type === '\0') yield { name: full, mode, data: tar.subarray(off + 512, off + 512 + size) };
     else if (type === '5') yield { name: full, mode, data: null };
     else if (type !== 'x' && type !== 'g') throw new Error(`tar: entry "${full}" has unsupported type "${type}"`);
@@ -79,7 +91,10 @@ function unpackTarBr(file: string, into: string): void {
 function missingLibraries(binary: string): string[] {
   try {
     const out = execFileSync('ldd', [binary], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return out.split('\n').filter((l) => l.includes('not found')).map((l) => l.trim().split(/\s+/)[0]!);
+    return out
+      .split('\n')
+      .filter((l) => l.includes('not found'))
+      .map((l) => l.trim().split(/\s+/)[0]!);
   } catch {
     return ['(ldd failed)'];
   }
@@ -90,7 +105,11 @@ async function unpack(pkgDir: string, dest: string): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const bin = path.join(pkgDir, 'bin');
-  await pipeline(createReadStream(path.join(bin, 'chromium.br')), createBrotliDecompress(), createWriteStream(path.join(tmp, 'chromium')));
+  await pipeline(
+    createReadStream(path.join(bin, 'chromium.br')),
+    createBrotliDecompress(),
+    createWriteStream(path.join(tmp, 'chromium')),
+  );
   chmodSync(path.join(tmp, 'chromium'), 0o755);
   unpackTarBr(path.join(bin, 'swiftshader.tar.br'), tmp);
   if (existsSync(path.join(bin, 'al2023.tar.br'))) unpackTarBr(path.join(bin, 'al2023.tar.br'), tmp);
@@ -140,7 +159,11 @@ export async function bundledChromium(root: string): Promise<BundledChromium> {
   if (missingLibraries(executablePath).length) {
     env.LD_LIBRARY_PATH = [path.join(dest, 'lib'), process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   }
-  if (!process.env.FONTCONFIG_PATH && !existsSync('/etc/fonts/fonts.conf') && existsSync(path.join(dest, 'fonts', 'fonts.conf'))) {
+  if (
+    !process.env.FONTCONFIG_PATH &&
+    !existsSync('/etc/fonts/fonts.conf') &&
+    existsSync(path.join(dest, 'fonts', 'fonts.conf'))
+  ) {
     env.FONTCONFIG_PATH = path.join(dest, 'fonts');
   }
   return { version, executablePath, env };

@@ -1,7 +1,7 @@
 // How the CLIs end on an error: one line on stderr that names what was wrong, exit status 2 for
 // bad input (an InputError, thrown here in Node or in the page and carried back settled by
 // demos/common/settle.ts) and 1 for a run that failed. The stack only with SHADERGRAD_DEBUG=1.
-import { InputError } from '../../src/util/errors';
+import { InputError } from '../../src/index';
 import type { Settled } from '../../demos/common/settle';
 
 /** An error the page reported (settled): its kind and its stack travel with it. */

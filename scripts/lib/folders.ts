@@ -1,13 +1,10 @@
 // Checkpoint folders named on the command line (`--resume DIR`, `npm run generate -- DIR`,
 // `npm run bert -- op DIR`), read and checked in Node before the browser starts, by the same
-// pure code the pages run (src/models/gpt_folder.ts, src/models/bert_use.ts). Every refusal is
+// pure code the pages run (src/models/gpt/folder.ts, src/models/bert/folder.ts). Every refusal is
 // an InputError that starts with how the user named the folder.
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../../src/util/errors';
-import { decodeUtf8Text } from '../../src/util/utf8';
-import { GPT_FOLDER_FILES, openGptFolder, type GptFolder } from '../../src/models/gpt_folder';
-import { openBertFolder, type BertFolder } from '../../src/models/bert_use';
+import { InputError, text, gpt, bert } from '../../src/index';
 
 /** The file's stats, or null when nothing is there. */
 export function statOf(p: string): Stats | null {
@@ -43,7 +40,7 @@ export function readTextFile(label: string, p: string): string {
   const st = statOf(p);
   if (!st) throw new InputError(`${label}: no such file`);
   if (st.isDirectory()) throw new InputError(`${label}: a folder, not a file`);
-  return decodeUtf8Text(label, new Uint8Array(readFileSync(p)));
+  return text.decodeUtf8Text(label, new Uint8Array(readFileSync(p)));
 }
 
 /** The files of `names` that `dir` holds (a folder that must exist), by name. */
@@ -62,24 +59,38 @@ export function readFolder(label: string, dir: string, names: readonly string[])
 }
 
 /** What --resume sends of a gpt folder (the optimizer state too, when there). */
-export const GPT_RESUME_FILES = [...GPT_FOLDER_FILES, 'optimizer.safetensors'] as const;
+export const GPT_RESUME_FILES = [...gpt.GPT_FOLDER_FILES, 'optimizer.safetensors'] as const;
 
 /** A GPT folder, opened and checked; `label` names it in errors (e.g. "--resume runs/gpt-1"). */
-export function openGptFolderAt(label: string, dir: string): { folder: GptFolder; files: Record<string, Uint8Array> } {
+export function openGptFolderAt(
+  label: string,
+  dir: string,
+): { folder: gpt.GptFolder; files: Record<string, Uint8Array> } {
   const files = readFolder(label, dir, GPT_RESUME_FILES);
-  return { folder: about(label, () => openGptFolder(files)), files };
+  return { folder: about(label, () => gpt.openGptFolder(files)), files };
 }
 
 /** The files of a BERT folder (Hugging Face's layout, plus our optimizer state). */
-export const BERT_FILES = ['model.safetensors', 'config.json', 'vocab.txt', 'tokenizer_config.json', 'optimizer.safetensors'] as const;
+export const BERT_FILES = [
+  'model.safetensors',
+  'config.json',
+  'vocab.txt',
+  'tokenizer_config.json',
+  'optimizer.safetensors',
+] as const;
 
 /** A BERT folder, opened and checked. */
-export function openBertFolderAt(label: string, dir: string): { folder: BertFolder; files: Record<string, Uint8Array> } {
+export function openBertFolderAt(
+  label: string,
+  dir: string,
+): { folder: bert.BertFolder; files: Record<string, Uint8Array> } {
   const files = readFolder(label, dir, BERT_FILES);
-  return { folder: about(label, () => openBertFolder(files)), files };
+  return { folder: about(label, () => bert.openBertFolder(files)), files };
 }
 
 /** Files as base64 under `prefix` (how they travel to a page: page.evaluate passes strings). */
 export function asBase64(files: Readonly<Record<string, Uint8Array>>, prefix = ''): Record<string, string> {
-  return Object.fromEntries(Object.entries(files).map(([n, b]) => [`${prefix}${n}`, Buffer.from(b).toString('base64')]));
+  return Object.fromEntries(
+    Object.entries(files).map(([n, b]) => [`${prefix}${n}`, Buffer.from(b).toString('base64')]),
+  );
 }

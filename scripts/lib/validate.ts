@@ -1,22 +1,14 @@
 // Everything about a `npm run train` run that can be checked before the browser starts, after
-// the flags themselves (scripts/lib/cli.ts): the output folder, the files (corpus, labels,
+// the flags themselves (scripts/lib/flags.ts): the output folder, the files (corpus, labels,
 // questions: there, UTF-8 text, long enough, well-formed lines), the --resume folder, and the
 // rules that tie flags together (embd divisible by heads, …). The rules are the models' own pure
 // checks (checkGptConfig, checkBertConfig, checkLmSplit, parseLabelledTsv, …), so each lives in
 // one place; this module only feeds them. A refusal is an InputError (exit 2, one line).
 import { accessSync, constants, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../../src/util/errors';
-import { checkGptConfig, type GptConfig } from '../../src/models/gpt';
-import { checkLmSplit } from '../../src/models/gpt_data';
-import { bertConfig, checkBertConfig } from '../../src/models/bert';
-import { bertDocuments, checkBertResume } from '../../src/models/bert_pipeline';
-import { parseLabelledTsv } from '../../src/text/bert_data';
-import { CharTokenizer } from '../../src/text/char';
-import { checkEncodable, type Tokenizer } from '../../src/text/tokenizer';
-import { Vocab, countWords, stringSource } from '../../src/text/words';
-import { parseQuestions } from '../../src/eval/similarity';
-import type { FlagValue, TrainArgs } from './cli';
+import { InputError, gpt, bert, text, evaluation } from '../../src/index';
+import type { TrainArgs } from './cli';
+import type { FlagValue } from './flags';
 import { BERT_FILES, about, aboutAsync, asBase64, openGptFolderAt, readFolder, readTextFile, statOf } from './folders';
 
 /**
@@ -26,7 +18,10 @@ import { BERT_FILES, about, aboutAsync, asBase64, openGptFolderAt, readFolder, r
 export function checkOutDir(out: string, mayBeUsed: boolean): void {
   const st = statOf(out);
   if (st && !st.isDirectory()) throw new InputError(`--out ${out}: a file is there, not a folder`);
-  if (st && !mayBeUsed && readdirSync(out).length > 0) throw new InputError(`--out ${out}: the folder exists and is not empty (give a new folder, or --force to write into it; a --resume run may too)`);
+  if (st && !mayBeUsed && readdirSync(out).length > 0)
+    throw new InputError(
+      `--out ${out}: the folder exists and is not empty (give a new folder, or --force to write into it; a --resume run may too)`,
+    );
   let p = path.resolve(out);
   while (!statOf(p)) p = path.dirname(p);
   if (!statOf(p)!.isDirectory()) throw new InputError(`--out ${out}: ${p} is a file, so the folder cannot be made`);
@@ -47,41 +42,61 @@ const num = (o: Options, k: string): number => {
 /** GPT: the config rules, the corpus long enough for --block, --prompt and --resume. */
 function checkGpt(a: TrainArgs, corpus: string | undefined, files: Record<string, string>): void {
   const o = a.options;
-  let config: GptConfig;
-  let tok: Tokenizer | null = null;
+  let config: gpt.GptConfig;
+  let tok: text.Tokenizer | null = null;
   if (typeof o.resume === 'string') {
     const { folder, files: raw } = openGptFolderAt(`--resume ${o.resume}`, o.resume);
     Object.assign(files, asBase64(raw, 'resume/'));
     config = { ...folder.config, dropout: num(o, 'dropout') };
     tok = folder.tokenizer;
-    if (corpus !== undefined) checkEncodable(tok, corpus, `--corpus ${String(o.corpus)} (with the checkpoint's tokenizer)`);
+    if (corpus !== undefined)
+      text.checkEncodable(tok, corpus, `--corpus ${String(o.corpus)} (with the checkpoint's tokenizer)`);
   } else {
     const bpe = o.tokenizer === 'bpe';
-    if (corpus !== undefined && !bpe) tok = CharTokenizer.train(corpus);
+    if (corpus !== undefined && !bpe) tok = text.CharTokenizer.train(corpus);
     // the built-in corpus's vocabulary is known only in the page; any positive size passes the rules
     const vocabSize = bpe ? num(o, 'vocab') : (tok?.vocabSize ?? 1);
-    config = { vocabSize, block: num(o, 'block'), layers: num(o, 'layers'), heads: num(o, 'heads'), embd: num(o, 'embd'), dropout: num(o, 'dropout'), bias: true };
+    config = {
+      vocabSize,
+      block: num(o, 'block'),
+      layers: num(o, 'layers'),
+      heads: num(o, 'heads'),
+      embd: num(o, 'embd'),
+      dropout: num(o, 'dropout'),
+      bias: true,
+    };
   }
-  checkGptConfig(config);
+  gpt.checkGptConfig(config);
   if (corpus !== undefined) {
     // a char tokenizer makes one token per code point; byte-level BPE never more than one per byte
-    if (tok?.kind === 'char') about(`--corpus ${String(o.corpus)}`, () => checkLmSplit([...corpus].length, config.block, 'characters'));
-    else about(`--corpus ${String(o.corpus)}`, () => checkLmSplit(Buffer.byteLength(corpus), config.block, 'bytes'));
+    if (tok?.kind === 'char')
+      about(`--corpus ${String(o.corpus)}`, () => gpt.checkLmSplit([...corpus].length, config.block, 'characters'));
+    else
+      about(`--corpus ${String(o.corpus)}`, () => gpt.checkLmSplit(Buffer.byteLength(corpus), config.block, 'bytes'));
   }
-  if (typeof o.prompt === 'string' && tok) checkEncodable(tok, o.prompt, '--prompt');
+  if (typeof o.prompt === 'string' && tok) text.checkEncodable(tok, o.prompt, '--prompt');
 }
 
 /** BERT: the config rules, the corpus' documents, the label lines and --resume. */
 function checkBert(a: TrainArgs, texts: Readonly<Record<string, string>>, files: Record<string, string>): void {
   const o = a.options;
-  checkBertConfig(bertConfig({ vocabSize: num(o, 'vocab'), hidden: num(o, 'embd'), layers: num(o, 'layers'), heads: num(o, 'heads'), maxPosition: num(o, 'block'), dropout: num(o, 'dropout') }));
-  if (texts.corpus !== undefined) about(`--corpus ${String(o.corpus)}`, () => bertDocuments(texts.corpus!));
-  if (texts.labels !== undefined) parseLabelledTsv(texts.labels, `--labels ${String(o.labels)}`);
+  bert.checkBertConfig(
+    bert.bertConfig({
+      vocabSize: num(o, 'vocab'),
+      hidden: num(o, 'embd'),
+      layers: num(o, 'layers'),
+      heads: num(o, 'heads'),
+      maxPosition: num(o, 'block'),
+      dropout: num(o, 'dropout'),
+    }),
+  );
+  if (texts.corpus !== undefined) about(`--corpus ${String(o.corpus)}`, () => bert.bertDocuments(texts.corpus!));
+  if (texts.labels !== undefined) text.parseLabelledTsv(texts.labels, `--labels ${String(o.labels)}`);
   if (typeof o.resume === 'string') {
     // a bert run folder holds the checkpoint in pretrained/
     const dir = statOf(path.join(o.resume, 'pretrained', 'config.json')) ? path.join(o.resume, 'pretrained') : o.resume;
     const raw = readFolder(`--resume ${dir}`, dir, BERT_FILES);
-    about(`--resume ${dir}`, () => checkBertResume(raw, a.steps, num(o, 'block')));
+    about(`--resume ${dir}`, () => bert.checkBertResume(raw, a.steps, num(o, 'block')));
     Object.assign(files, asBase64(raw, 'resume/'));
   }
 }
@@ -90,10 +105,12 @@ function checkBert(a: TrainArgs, texts: Readonly<Record<string, string>>, files:
 async function checkWord2vec(a: TrainArgs, texts: Readonly<Record<string, string>>): Promise<void> {
   const o = a.options;
   if (texts.corpus !== undefined) {
-    const counts = await aboutAsync(`--corpus ${String(o.corpus)}`, () => countWords(stringSource(texts.corpus!)));
-    about(`--corpus ${String(o.corpus)}`, () => Vocab.fromCounts(counts.counts, num(o, 'min-count')));
+    const counts = await aboutAsync(`--corpus ${String(o.corpus)}`, () =>
+      text.countWords(text.stringSource(texts.corpus!)),
+    );
+    about(`--corpus ${String(o.corpus)}`, () => text.Vocab.fromCounts(counts.counts, num(o, 'min-count')));
   }
-  if (texts.questions !== undefined) parseQuestions(texts.questions, `--questions ${String(o.questions)}`);
+  if (texts.questions !== undefined) evaluation.parseQuestions(texts.questions, `--questions ${String(o.questions)}`);
 }
 
 /**
@@ -103,7 +120,8 @@ async function checkWord2vec(a: TrainArgs, texts: Readonly<Record<string, string
 export async function prepareTrainJob(a: TrainArgs): Promise<Record<string, string>> {
   checkOutDir(a.out, typeof a.options.resume === 'string' || a.force);
   const texts: Record<string, string> = {};
-  for (const name of a.files) texts[name] = readTextFile(`--${name} ${String(a.options[name])}`, String(a.options[name]));
+  for (const name of a.files)
+    texts[name] = readTextFile(`--${name} ${String(a.options[name])}`, String(a.options[name]));
   const files: Record<string, string> = { ...texts };
   if (a.model === 'gpt') checkGpt(a, texts.corpus, files);
   else if (a.model === 'bert') checkBert(a, texts, files);

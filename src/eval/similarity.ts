@@ -15,8 +15,13 @@ export class WordVectors {
   readonly index = new Map<string, number>();
   readonly unit: Float32Array;
 
-  constructor(readonly words: readonly string[], readonly vectors: Float32Array, readonly dim: number) {
-    if (vectors.length !== words.length * dim) throw new Error(`WordVectors: ${vectors.length} values for ${words.length} words × ${dim}`);
+  constructor(
+    readonly words: readonly string[],
+    readonly vectors: Float32Array,
+    readonly dim: number,
+  ) {
+    if (vectors.length !== words.length * dim)
+      throw new Error(`WordVectors: ${vectors.length} values for ${words.length} words × ${dim}`);
     words.forEach((w, i) => {
       if (!this.index.has(w)) this.index.set(w, i);
     });
@@ -58,7 +63,12 @@ export class WordVectors {
   }
 
   /** The k words nearest to a query vector by cosine, skipping `exclude` ids. */
-  nearest(q: ArrayLike<number>, k: number, exclude: ReadonlySet<number> = new Set(), limit = this.size): { word: string; score: number }[] {
+  nearest(
+    q: ArrayLike<number>,
+    k: number,
+    exclude: ReadonlySet<number> = new Set(),
+    limit = this.size,
+  ): { word: string; score: number }[] {
     let qn = 0;
     for (let d = 0; d < this.dim; d++) qn += q[d]! ** 2;
     const inv = qn > 0 ? 1 / Math.sqrt(qn) : 0;
@@ -90,7 +100,8 @@ export class WordVectors {
   analogy(a: string, b: string, c: string, k = 1, limit = this.size): { word: string; score: number }[] {
     const [ia, ib, ic] = [this.id(a), this.id(b), this.id(c)];
     const q = new Float32Array(this.dim);
-    for (let d = 0; d < this.dim; d++) q[d] = this.unit[ib * this.dim + d]! - this.unit[ia * this.dim + d]! + this.unit[ic * this.dim + d]!;
+    for (let d = 0; d < this.dim; d++)
+      q[d] = this.unit[ib * this.dim + d]! - this.unit[ia * this.dim + d]! + this.unit[ic * this.dim + d]!;
     return this.nearest(q, k, new Set([ia, ib, ic]), limit);
   }
 }
@@ -135,14 +146,18 @@ export function parseQuestions(questions: string, fileName = 'questions'): Quest
       return;
     }
     const w = line.toLowerCase().split(/\s+/);
-    if (w.length !== 4) throw new InputError(`${fileName}:${ln + 1}: expected four words "a b c d" (or ": section"), got ${w.length}: ${JSON.stringify(line.slice(0, 60))}`);
+    if (w.length !== 4)
+      throw new InputError(
+        `${fileName}:${ln + 1}: expected four words "a b c d" (or ": section"), got ${w.length}: ${JSON.stringify(line.slice(0, 60))}`,
+      );
     if (!cur) {
       cur = { section: '(no section)', questions: [] };
       sections.push(cur);
     }
     cur.questions.push(w as [string, string, string, string]);
   });
-  if (!sections.some((s) => s.questions.length)) throw new InputError(`${fileName}: no questions (expected lines of four words "a b c d")`);
+  if (!sections.some((s) => s.questions.length))
+    throw new InputError(`${fileName}: no questions (expected lines of four words "a b c d")`);
   return sections;
 }
 
@@ -178,7 +193,7 @@ export function analogyAccuracy(wv: WordVectors, questions: string): AnalogyRepo
 export function ranks(x: readonly number[]): number[] {
   const idx = x.map((_, i) => i).sort((a, b) => x[a]! - x[b]!);
   const r = new Array<number>(x.length);
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && x[idx[j + 1]!] === x[idx[i]!]) j++;
     for (let k = i; k <= j; k++) r[idx[k]!] = (i + j) / 2 + 1;
@@ -189,7 +204,8 @@ export function ranks(x: readonly number[]): number[] {
 
 /** Spearman's rank correlation (Pearson correlation of tie-averaged ranks). */
 export function spearman(a: readonly number[], b: readonly number[]): number {
-  if (a.length !== b.length || a.length < 2) throw new Error(`spearman: needs two lists of equal length ≥ 2, got ${a.length} and ${b.length}`);
+  if (a.length !== b.length || a.length < 2)
+    throw new Error(`spearman: needs two lists of equal length ≥ 2, got ${a.length} and ${b.length}`);
   const ra = ranks(a);
   const rb = ranks(b);
   const n = a.length;
@@ -207,7 +223,10 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
 }
 
 /** Spearman between human scores and cosines over a `word1 word2 score` list; pairs with unknown words are skipped. */
-export function similarityCorrelation(wv: WordVectors, list: string): { spearman: number; pairs: number; skipped: number } {
+export function similarityCorrelation(
+  wv: WordVectors,
+  list: string,
+): { spearman: number; pairs: number; skipped: number } {
   const human: number[] = [];
   const model: number[] = [];
   let skipped = 0;
@@ -216,7 +235,8 @@ export function similarityCorrelation(wv: WordVectors, list: string): { spearman
     if (!line || line.startsWith('#')) return;
     const p = line.toLowerCase().split(/[\s,\t]+/);
     const score = Number(p[2]);
-    if (p.length < 3 || !Number.isFinite(score)) throw new Error(`similarity line ${ln + 1}: expected "word1 word2 score", got "${line}"`);
+    if (p.length < 3 || !Number.isFinite(score))
+      throw new Error(`similarity line ${ln + 1}: expected "word1 word2 score", got "${line}"`);
     if (!wv.has(p[0]!) || !wv.has(p[1]!)) {
       skipped++;
       return;

@@ -1,10 +1,12 @@
 // Device acquisition and the GpuContext every op runs on: adapter facts, optional features,
-// error surfacing (uncaptured errors and device loss reach the caller), counters of created
-// GPU objects, the buffer pool and the pipeline cache.
+// the tuning table derived from them (src/gpu/tuning.ts), error surfacing (uncaptured errors and
+// device loss reach the caller), counters of created GPU objects, the buffer pool and the
+// pipeline cache.
 import { GpuError } from '../util/errors';
 import { debug } from '../util/debug';
 import { BufferPool } from './pool';
 import { PipelineCache } from './pipelines';
+import { deriveTuning, formatTuning, tuningFromEnvironment, type TuningOverrides, type TuningTable } from './tuning';
 
 export interface AdapterFacts {
   vendor: string;
@@ -28,6 +30,11 @@ export interface CreateContextOptions {
   powerPreference?: GPUPowerPreference;
   /** Request these optional features when present (default: all three). */
   wantFeatures?: Partial<Features>;
+  /**
+   * Tuning overrides on top of the adapter's defaults and of the page's `?tuning=` (or
+   * SHADERGRAD_TUNING in Node): `'matmul.variant=register,softmax.threads=64'` or typed values.
+   */
+  tuning?: TuningOverrides;
 }
 
 export type GpuErrorListener = (err: GpuError) => void;
@@ -58,6 +65,8 @@ export class GpuContext {
     readonly adapter: AdapterFacts,
     readonly features: Features,
     readonly limits: GPUSupportedLimits,
+    /** Every variant choice and tuning constant the launchers use (they never read `adapter`). */
+    readonly tuning: TuningTable = deriveTuning({ ...adapter, subgroups: features.subgroups }),
   ) {
     this.pool = new BufferPool(this);
     this.pipelines = new PipelineCache(this);
@@ -67,7 +76,8 @@ export class GpuContext {
     });
     void device.lost.then((info) => {
       this.lost = info;
-      if (info.reason !== 'destroyed') this.report(new GpuError(`WebGPU device lost (${info.reason}): ${info.message}`));
+      if (info.reason !== 'destroyed')
+        this.report(new GpuError(`WebGPU device lost (${info.reason}): ${info.message}`));
     });
   }
 
@@ -121,8 +131,13 @@ export class GpuContext {
 
 function adapterFacts(adapter: GPUAdapter): AdapterFacts {
   const info = adapter.info;
-  const a = info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number };
-  const name = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'unknown adapter';
+  const a = info as GPUAdapterInfo & {
+    isFallbackAdapter?: boolean;
+    subgroupMinSize?: number;
+    subgroupMaxSize?: number;
+  };
+  const name =
+    [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'unknown adapter';
   return {
     vendor: info.vendor,
     architecture: info.architecture,
@@ -147,6 +162,9 @@ export async function createContext(opts: CreateContextOptions = {}): Promise<Gp
     subgroups: want.subgroups && adapter.features.has('subgroups'),
     shaderF16: want.shaderF16 && adapter.features.has('shader-f16'),
   };
+  const facts = adapterFacts(adapter);
+  // Derived before the device: a bad override fails at once, naming the key.
+  const tuning = deriveTuning({ ...facts, subgroups: features.subgroups }, tuningFromEnvironment(), opts.tuning);
   const required: GPUFeatureName[] = [];
   if (features.timestampQuery) required.push('timestamp-query');
   if (features.subgroups) required.push('subgroups' as GPUFeatureName);
@@ -163,7 +181,8 @@ export async function createContext(opts: CreateContextOptions = {}): Promise<Gp
     maxStorageBuffersPerShaderStage: lim.maxStorageBuffersPerShaderStage,
   };
   const device = await adapter.requestDevice({ requiredFeatures: required, requiredLimits, label: 'shadergrad' });
-  const ctx = new GpuContext(device, adapterFacts(adapter), features, device.limits);
+  const ctx = new GpuContext(device, facts, features, device.limits, tuning);
   debug(1, `device on ${ctx.adapter.name}`, features);
+  debug(1, formatTuning(tuning));
   return ctx;
 }

@@ -30,7 +30,12 @@ export function checkFits(op: string, tensors: readonly SizedTensor[], limits: B
     for (const name of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
       const limit = limits[name];
       if (bytes > limit) {
-        throw new LimitError(op, `the tensor "${t.name}" ${fmtShape(t.shape)}`, bytes, name, limit, { bytes: true, hint: t.hint ? `a model this large does not fit this adapter: ${t.hint}` : 'a model this large does not fit this adapter' });
+        throw new LimitError(op, `the tensor "${t.name}" ${fmtShape(t.shape)}`, bytes, name, limit, {
+          bytes: true,
+          hint: t.hint
+            ? `a model this large does not fit this adapter: ${t.hint}`
+            : 'a model this large does not fit this adapter',
+        });
       }
     }
   }

@@ -36,7 +36,13 @@ export function kernelKeyString(k: KernelKey): string {
   return `${k.shader}.${k.entry}[${c}]${k.prelude ? `{${k.prelude}}` : ''}`;
 }
 
-function formatMessages(src: ShaderSource, prelude: string, msgs: readonly GPUCompilationMessage[], k: KernelKey, op: string): string {
+function formatMessages(
+  src: ShaderSource,
+  prelude: string,
+  msgs: readonly GPUCompilationMessage[],
+  k: KernelKey,
+  op: string,
+): string {
   const preludeLines = prelude ? prelude.split('\n').length : 0;
   const lines = msgs.map((m) => {
     const at = mapLine(src, m.lineNum, preludeLines);
@@ -125,10 +131,21 @@ export class PipelineCache {
         compute: { module, entryPoint: k.entry, constants: used },
       });
     } catch (e) {
-      throw new ShaderCompileError(`${op}: pipeline ${label} with constants ${JSON.stringify(constants)} failed: ${(e as Error).message}`);
+      throw new ShaderCompileError(
+        `${op}: pipeline ${label} with constants ${JSON.stringify(constants)} failed: ${(e as Error).message}`,
+      );
     }
     this.ctx.counters.pipelines++;
     debug(1, `compiled ${key}`);
-    return { key, label, source: src, reflection, constants, workgroupSize: resolveWorkgroupSize(reflection, constants), pipeline, layout };
+    return {
+      key,
+      label,
+      source: src,
+      reflection,
+      constants,
+      workgroupSize: resolveWorkgroupSize(reflection, constants),
+      pipeline,
+      layout,
+    };
   }
 }

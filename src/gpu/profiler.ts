@@ -41,8 +41,12 @@ export class Profiler {
   /** Emit performance.measure entries (DevTools Performance panel track "shadergrad GPU"). */
   emitMeasures = true;
 
-  constructor(readonly ctx: GpuContext, readonly capacity = 1024) {
-    if (!ctx.features.timestampQuery) throw new Error('Profiler needs the timestamp-query feature, which this adapter lacks');
+  constructor(
+    readonly ctx: GpuContext,
+    readonly capacity = 1024,
+  ) {
+    if (!ctx.features.timestampQuery)
+      throw new Error('Profiler needs the timestamp-query feature, which this adapter lacks');
     this.querySet = ctx.device.createQuerySet({ type: 'timestamp', count: 2 * capacity, label: 'profiler' });
     this.resolveBuf = ctx.device.createBuffer({
       size: 16 * capacity,
@@ -92,7 +96,14 @@ export class Profiler {
               performance.measure(`${m.op} ${m.kernel}`, {
                 start,
                 end: start + ms,
-                detail: { devtools: { dataType: 'track-entry', track: 'shadergrad GPU', color: 'tertiary', tooltipText: `${m.kernel} ${ms.toFixed(3)} ms` } },
+                detail: {
+                  devtools: {
+                    dataType: 'track-entry',
+                    track: 'shadergrad GPU',
+                    color: 'tertiary',
+                    tooltipText: `${m.kernel} ${ms.toFixed(3)} ms`,
+                  },
+                },
               });
             } catch {
               /* measure with detail unsupported: timings are still recorded */
@@ -121,7 +132,21 @@ export class Profiler {
     for (const t of this.timings) {
       const key = `${t.op}|${t.kernel}`;
       let r = rows.get(key);
-      if (!r) rows.set(key, (r = { kernel: t.kernel, op: t.op, calls: 0, totalMs: 0, meanMs: 0, gflops: 0, gbps: 0, flopsSum: 0, bytesSum: 0 }));
+      if (!r)
+        rows.set(
+          key,
+          (r = {
+            kernel: t.kernel,
+            op: t.op,
+            calls: 0,
+            totalMs: 0,
+            meanMs: 0,
+            gflops: 0,
+            gbps: 0,
+            flopsSum: 0,
+            bytesSum: 0,
+          }),
+        );
       r.calls++;
       r.totalMs += t.ms;
       r.flopsSum += t.flops;
@@ -145,7 +170,13 @@ export class Profiler {
 
 /** Render a profiler table as fixed-width text. */
 export function formatTable(rows: KernelRow[]): string {
-  const head = 'kernel'.padEnd(44) + 'calls'.padStart(7) + 'total ms'.padStart(11) + 'mean ms'.padStart(10) + 'GFLOP/s'.padStart(10) + 'GB/s'.padStart(9);
+  const head =
+    'kernel'.padEnd(44) +
+    'calls'.padStart(7) +
+    'total ms'.padStart(11) +
+    'mean ms'.padStart(10) +
+    'GFLOP/s'.padStart(10) +
+    'GB/s'.padStart(9);
   const lines = rows.map(
     (r) =>
       r.kernel.padEnd(44) +

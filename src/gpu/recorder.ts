@@ -42,7 +42,11 @@ export interface BoundDispatch {
   uniformBuffer?: GPUBuffer;
 }
 
-export function splitGrid(op: string, wg: number | readonly [number, number, number], max: number): [number, number, number] {
+export function splitGrid(
+  op: string,
+  wg: number | readonly [number, number, number],
+  max: number,
+): [number, number, number] {
   if (typeof wg === 'number') {
     if (wg <= max) return [wg, 1, 1];
     const y = Math.ceil(wg / max);
@@ -50,7 +54,8 @@ export function splitGrid(op: string, wg: number | readonly [number, number, num
     return [Math.ceil(wg / y), y, 1];
   }
   wg.forEach((n, i) => {
-    if (n > max) throw new LimitError(op, `workgroup count along ${'xyz'[i]}`, n, 'maxComputeWorkgroupsPerDimension', max);
+    if (n > max)
+      throw new LimitError(op, `workgroup count along ${'xyz'[i]}`, n, 'maxComputeWorkgroupsPerDimension', max);
   });
   return [wg[0], wg[1], wg[2]];
 }
@@ -61,7 +66,8 @@ export function bindDispatch(ctx: GpuContext, a: DispatchArgs): BoundDispatch {
   const who = `${a.op} (${k.label})`;
   const names = new Set(k.reflection.bindings.map((b) => b.name));
   for (const n of Object.keys(a.bindings)) {
-    if (!names.has(n)) throw new Error(`${who}: binding "${n}" is not used by the kernel (bindings: ${[...names].join(', ')})`);
+    if (!names.has(n))
+      throw new Error(`${who}: binding "${n}" is not used by the kernel (bindings: ${[...names].join(', ')})`);
   }
   const grid = splitGrid(a.op, a.workgroups, ctx.limits.maxComputeWorkgroupsPerDimension);
   const limit = ctx.limits.maxStorageBufferBindingSize;
@@ -70,17 +76,23 @@ export function bindDispatch(ctx: GpuContext, a: DispatchArgs): BoundDispatch {
     if (b.kind === 'uniform') {
       const layout = k.reflection.uniform!;
       const data = packUniforms(layout, a.uniforms ?? {}, who);
-      uniformBuffer = ctx.pool.acquire(layout.size, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, `${a.op}.${layout.binding}`);
+      uniformBuffer = ctx.pool.acquire(
+        layout.size,
+        GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+        `${a.op}.${layout.binding}`,
+      );
       ctx.device.queue.writeBuffer(uniformBuffer, 0, data);
       return { binding: b.binding, resource: { buffer: uniformBuffer, offset: 0, size: layout.size } };
     }
     const v = a.bindings[b.name];
     if (!v) throw new Error(`${who}: binding "${b.name}" was not given`);
     const res = v instanceof Tensor ? v.binding() : v;
-    if (v instanceof Tensor && v.isReleased) throw new Error(`${who}: binding "${b.name}" is tensor ${v.label}, already released`);
+    if (v instanceof Tensor && v.isReleased)
+      throw new Error(`${who}: binding "${b.name}" is tensor ${v.label}, already released`);
     const size = res.size ?? res.buffer.size - (res.offset ?? 0);
     if (size > limit) {
-      const what = v instanceof Tensor ? `tensor ${v.label} bound as ${b.name}, size in bytes` : `binding ${b.name} size in bytes`;
+      const what =
+        v instanceof Tensor ? `tensor ${v.label} bound as ${b.name}, size in bytes` : `binding ${b.name} size in bytes`;
       throw new LimitError(a.op, what, size, 'maxStorageBufferBindingSize', limit);
     }
     return { binding: b.binding, resource: res };
@@ -114,7 +126,10 @@ export class Recorder {
   /** In capture mode, the commands recorded so far (nothing is encoded). */
   readonly commands: Command[] | null;
 
-  constructor(readonly ctx: GpuContext, opts: RecorderOptions = {}) {
+  constructor(
+    readonly ctx: GpuContext,
+    opts: RecorderOptions = {},
+  ) {
     ctx.assertAlive(opts.label ?? 'recorder');
     this.encoder = ctx.device.createCommandEncoder({ label: opts.label ?? 'shadergrad' });
     this.profiler = opts.profiler ?? null;

@@ -48,7 +48,9 @@ export interface ReflectedEntry {
 function scalarOf(typeName: string, format: string | undefined): ScalarType {
   const t = (format ?? typeName).replace(/<.*>/, '');
   if (t === 'f32' || t === 'i32' || t === 'u32') return t;
-  throw new Error(`uniform field type ${typeName}<${format ?? ''}> is not supported: use f32, i32, u32, vec4 of them, or array<vec4<…>, N>`);
+  throw new Error(
+    `uniform field type ${typeName}<${format ?? ''}> is not supported: use f32, i32, u32, vec4 of them, or array<vec4<…>, N>`,
+  );
 }
 
 function uniformField(m: MemberInfo): UniformField {
@@ -59,7 +61,8 @@ function uniformField(m: MemberInfo): UniformField {
     const elFormat = (el as unknown as { format?: { name: string } }).format?.name;
     return { name: m.name, offset: m.offset, scalar: scalarOf(el.name, elFormat), components: 4 * m.count };
   }
-  if (tn === 'f32' || tn === 'i32' || tn === 'u32') return { name: m.name, offset: m.offset, scalar: tn, components: 1 };
+  if (tn === 'f32' || tn === 'i32' || tn === 'u32')
+    return { name: m.name, offset: m.offset, scalar: tn, components: 1 };
   const vec = /^vec([234])(?:<(\w+)>|([fiu]))?$/.exec(tn);
   if (vec) {
     const fmt = m.format?.name ?? vec[2] ?? (vec[3] ? `${vec[3]}32` : undefined);
@@ -98,7 +101,8 @@ export function reflectEntry(code: string, entry: string): ReflectedEntry {
   let uniform: UniformLayout | null = null;
   for (const v of fn.resources) {
     if (v.resourceType === ResourceType.Uniform) {
-      if (uniform) throw new Error(`entry ${entry} uses two uniform buffers (${uniform.binding}, ${v.name}); use one struct`);
+      if (uniform)
+        throw new Error(`entry ${entry} uses two uniform buffers (${uniform.binding}, ${v.name}); use one struct`);
       const fields = new Map<string, UniformField>();
       for (const m of v.members ?? []) fields.set(m.name, uniformField(m));
       uniform = { binding: v.name, size: Math.ceil(v.size / 16) * 16, fields };
@@ -111,7 +115,8 @@ export function reflectEntry(code: string, entry: string): ReflectedEntry {
     }
   }
   for (const b of bindings) {
-    if (b.group !== 0) throw new Error(`entry ${entry}: binding ${b.name} is in group ${b.group}; kernels use group 0 only`);
+    if (b.group !== 0)
+      throw new Error(`entry ${entry}: binding ${b.name} is in group ${b.group}; kernels use group 0 only`);
   }
   bindings.sort((a, b) => a.binding - b.binding);
   const wgAttr = fn.attributes?.find((a) => a.name === 'workgroup_size');
@@ -122,11 +127,22 @@ export function reflectEntry(code: string, entry: string): ReflectedEntry {
   const declaredOverrides = new Map<string, string>();
   for (const o of r.overrides) declaredOverrides.set(o.name, o.type?.name ?? 'unknown');
   const wg = fn.workgroupSize ?? [1, 1, 1];
-  return { entry, bindings, uniform, workgroupTokens: tokens, workgroupDefault: [wg[0], wg[1], wg[2]], overrides, declaredOverrides };
+  return {
+    entry,
+    bindings,
+    uniform,
+    workgroupTokens: tokens,
+    workgroupDefault: [wg[0], wg[1], wg[2]],
+    overrides,
+    declaredOverrides,
+  };
 }
 
 /** The workgroup size under `constants`: override names in @workgroup_size take their given values. */
-export function resolveWorkgroupSize(e: ReflectedEntry, constants: Record<string, number | boolean>): [number, number, number] {
+export function resolveWorkgroupSize(
+  e: ReflectedEntry,
+  constants: Record<string, number | boolean>,
+): [number, number, number] {
   const out: [number, number, number] = [...e.workgroupDefault];
   e.workgroupTokens.forEach((t, i) => {
     if (i < 3 && t in constants) out[i] = Number(constants[t]);
@@ -135,12 +151,18 @@ export function resolveWorkgroupSize(e: ReflectedEntry, constants: Record<string
 }
 
 /** Pack named uniform values into the struct's bytes; unknown or missing names throw. */
-export function packUniforms(layout: UniformLayout, values: Record<string, number | readonly number[]>, who: string): ArrayBuffer {
+export function packUniforms(
+  layout: UniformLayout,
+  values: Record<string, number | readonly number[]>,
+  who: string,
+): ArrayBuffer {
   const buf = new ArrayBuffer(layout.size);
   const dv = new DataView(buf);
   for (const name of Object.keys(values)) {
     if (!layout.fields.has(name)) {
-      throw new Error(`${who}: uniform field "${name}" does not exist in ${layout.binding} (fields: ${[...layout.fields.keys()].join(', ')})`);
+      throw new Error(
+        `${who}: uniform field "${name}" does not exist in ${layout.binding} (fields: ${[...layout.fields.keys()].join(', ')})`,
+      );
     }
   }
   for (const f of layout.fields.values()) {
@@ -148,7 +170,8 @@ export function packUniforms(layout: UniformLayout, values: Record<string, numbe
     const v = values[f.name];
     if (v === undefined) throw new Error(`${who}: uniform field "${f.name}" of ${layout.binding} was not given`);
     const arr = typeof v === 'number' ? [v] : v;
-    if (arr.length > f.components) throw new Error(`${who}: uniform field "${f.name}" takes ${f.components} values, got ${arr.length}`);
+    if (arr.length > f.components)
+      throw new Error(`${who}: uniform field "${f.name}" takes ${f.components} values, got ${arr.length}`);
     arr.forEach((x, i) => {
       const off = f.offset + 4 * i;
       if (f.scalar === 'f32') dv.setFloat32(off, x, true);

@@ -1,6 +1,9 @@
-// WGSL sources from shaders/*.wgsl, loaded as text by Vite. A file may pull in a shared library
-// file with a directive line `//!include name.wgsl` (whole files are prepended, never spliced
-// into a function body); the line map lets compile errors point at the right file and line.
+// WGSL sources from shaders/**/*.wgsl, loaded as text by Vite and named by their path under
+// shaders/ without the extension (`softmax`, `lib/float`). A file may pull in another with a
+// directive line `//!include lib/float.wgsl` (the path is always from shaders/, also inside
+// shaders/lib/). Whole files are prepended, never spliced into a function body, each at most once
+// however often it is included, directly or through other includes; the line map lets compile
+// errors point at the right file and line.
 
 export interface ShaderSegment {
   file: string;
@@ -33,16 +36,22 @@ function loadRaw(): RawMap {
   let mods: Record<string, string>;
   try {
     // Vite rewrites this call at build time into the file contents.
-    mods = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+    mods = import.meta.glob('../../shaders/**/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<
+      string,
+      string
+    >;
   } catch {
-    throw new Error('shader sources are loaded through Vite (import.meta.glob); in Node call registerShaderSources() first');
+    throw new Error(
+      'shader sources are loaded through Vite (import.meta.glob); in Node call registerShaderSources() first',
+    );
   }
   raw = {};
-  for (const [path, code] of Object.entries(mods)) raw[path.split('/').pop()!.replace(/\.wgsl$/, '')] = code;
+  for (const [path, code] of Object.entries(mods))
+    raw[path.replace(/^.*?\/shaders\//, '').replace(/\.wgsl$/, '')] = code;
   return raw;
 }
 
-/** For Node-side tools: supply the sources (file stem → text) instead of Vite's glob. */
+/** For Node-side tools: supply the sources (path under shaders/ without .wgsl → text) instead of Vite's glob. */
 export function registerShaderSources(map: RawMap): void {
   raw = { ...map };
   assembled.clear();
@@ -54,12 +63,8 @@ export function registerShader(name: string, code: string): void {
   assembled.clear();
 }
 
-const INCLUDE = /^\/\/!include\s+"?([\w.-]+?)(?:\.wgsl)?"?\s*$/;
+const INCLUDE = /^\/\/!include\s+"?([\w./-]+?)(?:\.wgsl)?"?\s*$/;
 const assembled = new Map<string, ShaderSource>();
-
-export function shaderNames(): string[] {
-  return Object.keys(loadRaw()).sort();
-}
 
 /** The assembled source of shaders/<name>.wgsl with its includes prepended. */
 export function shaderSource(name: string): ShaderSource {
@@ -100,6 +105,7 @@ export function shaderSource(name: string): ShaderSource {
 export function mapLine(src: ShaderSource, line: number, preludeLines: number): { file: string; line: number } {
   const l = line - preludeLines;
   if (l < 1) return { file: '<prelude>', line };
-  for (const s of src.segments) if (l >= s.start && l < s.start + s.lines) return { file: s.file, line: l - s.start + 1 };
+  for (const s of src.segments)
+    if (l >= s.start && l < s.start + s.lines) return { file: s.file, line: l - s.start + 1 };
   return { file: src.file, line: l };
 }

@@ -25,7 +25,11 @@ export class Tensor {
   /** The binding range: exactly this tensor's bytes (at least 4, as WebGPU requires). */
   binding(): GPUBufferBinding {
     // Empty tensors bind 16 bytes (the minimum binding of an array<vec4<f32>>; pool buffers have at least 16).
-    return { buffer: this.buffer, offset: 0, size: this.byteSize === 0 ? Math.min(16, this.buffer.size) : this.byteSize };
+    return {
+      buffer: this.buffer,
+      offset: 0,
+      size: this.byteSize === 0 ? Math.min(16, this.buffer.size) : this.byteSize,
+    };
   }
   release(): void {
     if (this.released) return;
@@ -43,7 +47,8 @@ export class Tensor {
 
 function checkBytes(ctx: GpuContext, label: string, bytes: number): void {
   const lim = ctx.limits.maxStorageBufferBindingSize;
-  if (bytes > lim) throw new LimitError(label, `tensor ${label} size in bytes`, bytes, 'maxStorageBufferBindingSize', lim);
+  if (bytes > lim)
+    throw new LimitError(label, `tensor ${label} size in bytes`, bytes, 'maxStorageBufferBindingSize', lim);
 }
 
 export function emptyTensor(ctx: GpuContext, shape: Shape, dtype: DType = 'f32', label = 'tensor'): Tensor {
@@ -55,11 +60,19 @@ export function emptyTensor(ctx: GpuContext, shape: Shape, dtype: DType = 'f32',
   return new Tensor(ctx, buf, [...shape], dtype, label);
 }
 
-export function tensorFrom(ctx: GpuContext, data: ArrayLike<number> | HostArray, shape: Shape, dtype: DType = 'f32', label = 'input'): Tensor {
+export function tensorFrom(
+  ctx: GpuContext,
+  data: ArrayLike<number> | HostArray,
+  shape: Shape,
+  dtype: DType = 'f32',
+  label = 'input',
+): Tensor {
   const n = numel(shape);
-  if (data.length !== n) throw new Error(`${label}: ${data.length} values given for shape [${shape.join(', ')}] (${n} elements)`);
+  if (data.length !== n)
+    throw new Error(`${label}: ${data.length} values given for shape [${shape.join(', ')}] (${n} elements)`);
   const t = emptyTensor(ctx, shape, dtype, label);
-  const arr = dtype === 'f32' ? Float32Array.from(data) : dtype === 'i32' ? Int32Array.from(data) : Uint32Array.from(data);
+  const arr =
+    dtype === 'f32' ? Float32Array.from(data) : dtype === 'i32' ? Int32Array.from(data) : Uint32Array.from(data);
   if (n > 0) ctx.device.queue.writeBuffer(t.buffer, 0, arr.buffer, arr.byteOffset, arr.byteLength);
   return t;
 }
@@ -88,5 +101,9 @@ export async function readBuffer(ctx: GpuContext, src: GPUBuffer, bytes: number,
 
 export async function readTensor(t: Tensor): Promise<HostArray> {
   const bytes = await readBuffer(t.ctx, t.buffer, t.byteSize);
-  return t.dtype === 'f32' ? new Float32Array(bytes) : t.dtype === 'i32' ? new Int32Array(bytes) : new Uint32Array(bytes);
+  return t.dtype === 'f32'
+    ? new Float32Array(bytes)
+    : t.dtype === 'i32'
+      ? new Int32Array(bytes)
+      : new Uint32Array(bytes);
 }

@@ -1,15 +1,44 @@
 // Reverse-mode autograd as a graph-to-graph transform: walk the nodes that lead to the loss in
-// reverse order, call each op's backward rule (which adds new nodes through a GradBuilder), and
-// sum the contributions of a value used more than once (tied weights). Rules build gradients for
-// all inputs; the planner drops the nodes no root needs.
+// reverse order, call each op's backward rule (which adds new nodes through the GradBuilder
+// below), and sum the contributions of a value used more than once (tied weights). Rules build
+// gradients for all inputs; the planner drops the nodes no root needs.
 import { ShapeError, fmtShape } from '../util/errors';
 import { sameShape } from '../util/shape';
-import { OPS, type OpAttrs, type OpName } from '../ops/registry';
-import type { GradBuilder } from '../ops/registry_types';
+import { opDef, type OpAttrs, type OpName } from '../ops/index';
+import type { GradBuilder, Sym } from '../ops/registry_types';
 import { Graph, Value, type GNode } from './graph';
 
-function builder(g: Graph): GradBuilder<Value, OpAttrs> {
-  return { apply: <K extends keyof OpAttrs>(op: K, inputs: Value[], attrs: OpAttrs[K]) => g.apply(op as OpName, inputs, attrs as OpAttrs[OpName]) };
+/** A backward rule's value is a Value of this graph (rules only build through the builder). */
+function asValue(op: string, s: Sym): Value {
+  if (s instanceof Value) return s;
+  throw new ShapeError(op, `a backward rule returned a value that is not a graph Value (shape ${fmtShape(s.shape)})`);
+}
+
+/** The GradBuilder of graph `g`: every helper adds nodes to `g`. */
+export function gradBuilder(g: Graph): GradBuilder {
+  const apply = <K extends OpName>(op: K, inputs: readonly Sym[], attrs: OpAttrs[K]): Value[] =>
+    g.apply(
+      op,
+      inputs.map((s) => asValue(op, s)),
+      attrs,
+    );
+  const op = <K extends OpName>(name: K, inputs: readonly Sym[], attrs: OpAttrs[K]): Value =>
+    apply(name, inputs, attrs)[0]!;
+  return {
+    apply,
+    op,
+    add: (x, y) => op('binary', [x, y], { op: 'add' }),
+    sub: (x, y) => op('binary', [x, y], { op: 'sub' }),
+    mul: (x, y) => op('binary', [x, y], { op: 'mul' }),
+    div: (x, y) => op('binary', [x, y], { op: 'div' }),
+    neg: (x) => op('unary', [x], { op: 'affine', alpha: -1, beta: 0 }),
+    scale: (x, s) => op('unary', [x], { op: 'affine', alpha: s, beta: 0 }),
+    sumTo: (x, shape) => (sameShape(x.shape, shape) ? x : op('sum_to', [x], { shape: [...shape] })),
+    reshape: (x, shape) => op('reshape', [x], { shape: [...shape] }),
+    permute: (x, perm) => op('permute', [x], { perm: [...perm] }),
+    matmul: (x, y, transA, transB) => op('matmul', [x, y], { transA, transB }),
+    fill: (shape, value) => op('fill', [], { shape: [...shape], value }),
+  };
 }
 
 /** The set of values that depend on any of `wrt` (through differentiable ops). */
@@ -39,13 +68,18 @@ function ancestors(loss: Value): Set<GNode> {
  * respect to each of `wrt`. A value in `wrt` that the loss does not depend on gets zeros.
  */
 export function gradients(g: Graph, loss: Value, wrt: Value[], seed?: Value): Value[] {
-  if (!seed && loss.size !== 1) throw new ShapeError('gradients', `the loss must have one element, got ${fmtShape(loss.shape)}; pass a seed gradient`);
-  if (seed && !sameShape(seed.shape, loss.shape)) throw new ShapeError('gradients', `seed ${fmtShape(seed.shape)} does not match loss ${fmtShape(loss.shape)}`);
+  if (!seed && loss.size !== 1)
+    throw new ShapeError(
+      'gradients',
+      `the loss must have one element, got ${fmtShape(loss.shape)}; pass a seed gradient`,
+    );
+  if (seed && !sameShape(seed.shape, loss.shape))
+    throw new ShapeError('gradients', `seed ${fmtShape(seed.shape)} does not match loss ${fmtShape(loss.shape)}`);
   const need = dependents(g, wrt);
   const onPath = ancestors(loss);
   const contrib = new Map<Value, Value[]>();
   contrib.set(loss, [seed ?? g.op('fill', [], { shape: [...loss.shape], value: 1 })]);
-  const b = builder(g);
+  const b = gradBuilder(g);
   const total = (v: Value): Value | null => {
     const c = contrib.get(v);
     if (!c || c.length === 0) return null;
@@ -60,18 +94,25 @@ export function gradients(g: Graph, loss: Value, wrt: Value[], seed?: Value): Va
     if (!n.outputs.some((o) => need.has(o))) continue;
     const douts = n.outputs.map(total);
     if (douts.every((d) => d === null)) continue;
-    const def = OPS[n.op];
+    const def = opDef(n.op);
     const wanted = n.inputs.some((v) => need.has(v));
     if (!wanted) continue;
     if (typeof def.backward === 'string') {
-      throw new ShapeError(n.op, `is not differentiable (${def.backward}) but lies between the loss and a value whose gradient was asked for`);
+      throw new ShapeError(
+        n.op,
+        `is not differentiable (${def.backward}) but lies between the loss and a value whose gradient was asked for`,
+      );
     }
-    const dins = (def.backward as (...a: unknown[]) => (Value | null)[])(b, n.inputs, n.outputs, douts, n.attrs);
+    const dins = def.backward(b, n.inputs, n.outputs, douts, n.attrs);
     n.inputs.forEach((v, j) => {
-      const d = dins[j];
-      if (!d || !need.has(v)) return;
+      const s = dins[j];
+      if (!s || !need.has(v)) return;
+      const d = asValue(n.op, s);
       if (!sameShape(d.shape, v.shape)) {
-        throw new ShapeError(n.op, `backward rule gave a gradient ${fmtShape(d.shape)} for input ${j} of shape ${fmtShape(v.shape)}`);
+        throw new ShapeError(
+          n.op,
+          `backward rule gave a gradient ${fmtShape(d.shape)} for input ${j} of shape ${fmtShape(v.shape)}`,
+        );
       }
       const list = contrib.get(v);
       if (list) list.push(d);

@@ -10,8 +10,8 @@ import type { Profiler } from '../gpu/profiler';
 import { checkFits } from '../gpu/limits';
 import { ShapeError, fmtShape } from '../util/errors';
 import { debug } from '../util/debug';
-import { OPS, type OpAttrs } from '../ops/registry';
-import type { Graph, Value, GNode } from './graph';
+import { opDef } from '../ops/index';
+import { isOp, type Graph, type Value, type GNode } from './graph';
 import { planBuffers, isLeaf, type BufferPlan } from './plan';
 
 export interface CompileOptions {
@@ -60,23 +60,27 @@ export class Executor {
     const keep = [...opts.outputs, ...(opts.keep ?? [])];
     const plan = planBuffers(graph, opts.outputs, keep);
     // A graph too large for the adapter is refused here, before any buffer, naming the tensor.
-    checkFits(opts.label ?? 'plan', [...plan.persistent, ...plan.slotOf.keys()].map((v) => ({ name: v.name, shape: v.shape })), ctx.limits);
+    checkFits(
+      opts.label ?? 'plan',
+      [...plan.persistent, ...plan.slotOf.keys()].map((v) => ({ name: v.name, shape: v.shape })),
+      ctx.limits,
+    );
     const tensors = new Map<Value, Tensor>();
     const borrowed = new Set<Value>();
     const owned: GPUBuffer[] = [];
     // Persistent buffers: leaves and kept values.
     for (const v of plan.persistent) {
       const n = v.node;
-      if (n.op === 'param') {
-        const a = n.attrs as OpAttrs['param'];
+      if (isOp(n, 'param')) {
+        const a = n.attrs;
         const shared = opts.shareParams?.sharedParam(a.name, a.shape);
         if (shared) borrowed.add(v);
         tensors.set(v, shared ?? tensorFrom(ctx, a.init, a.shape, 'f32', a.name));
-      } else if (n.op === 'constant') {
-        const a = n.attrs as OpAttrs['constant'];
+      } else if (isOp(n, 'constant')) {
+        const a = n.attrs;
         tensors.set(v, tensorFrom(ctx, a.data, a.shape, a.dtype, a.name));
-      } else if (n.op === 'fill') {
-        const a = n.attrs as OpAttrs['fill'];
+      } else if (isOp(n, 'fill')) {
+        const a = n.attrs;
         tensors.set(v, tensorFrom(ctx, new Float32Array(v.size).fill(a.value), a.shape, 'f32', v.name));
       } else {
         tensors.set(v, emptyTensor(ctx, v.shape, v.dtype, v.name));
@@ -98,9 +102,12 @@ export class Executor {
     };
     // Views of persistent values share their buffers.
     for (const n of plan.order) {
-      if (OPS[n.op].view && !plan.slotOf.has(n.outputs[0]!)) {
+      if (opDef(n.op).view && !plan.slotOf.has(n.outputs[0]!)) {
         const src = tensorOf(n.inputs[0]!);
-        tensors.set(n.outputs[0]!, new Tensor(ctx, src.buffer, [...n.outputs[0]!.shape], n.outputs[0]!.dtype, n.outputs[0]!.name));
+        tensors.set(
+          n.outputs[0]!,
+          new Tensor(ctx, src.buffer, [...n.outputs[0]!.shape], n.outputs[0]!.dtype, n.outputs[0]!.name),
+        );
       }
     }
     // Capture every node's commands once.
@@ -109,8 +116,8 @@ export class Executor {
     const hooks: StepHook[] = [];
     try {
       for (const n of plan.order) {
-        if (isLeaf(n) || OPS[n.op].view) continue;
-        const def = OPS[n.op] as unknown as { encode(rec: Recorder, ins: Tensor[], outs: Tensor[], a: unknown): Promise<void> };
+        if (isLeaf(n) || opDef(n.op).view) continue;
+        const def = opDef(n.op);
         const first = rec.commands!.length;
         await def.encode(rec, n.inputs.map(tensorOf), n.outputs.map(tensorOf), n.attrs);
         const hook = stepHook(ctx, n, rec.commands!.slice(first));
@@ -121,7 +128,10 @@ export class Executor {
       owned.push(...ctx.pool.endCapture());
     }
     for (const c of rec.commands!) if (c.kind === 'dispatch' && c.d.uniformBuffer) owned.push(c.d.uniformBuffer);
-    debug(1, `plan ${opts.label ?? ''}: ${plan.order.length} nodes, ${rec.commands!.length} commands, ${plan.plannedBytes} B planned vs ${plan.naiveBytes} B naive`);
+    debug(
+      1,
+      `plan ${opts.label ?? ''}: ${plan.order.length} nodes, ${rec.commands!.length} commands, ${plan.plannedBytes} B planned vs ${plan.naiveBytes} B naive`,
+    );
     return new Executor(ctx, graph, plan, tensors, rec.commands!, owned, hooks, borrowed);
   }
 
@@ -131,7 +141,10 @@ export class Executor {
     const t = v && this.tensors.get(v);
     if (!t) return undefined;
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new ShapeError('executor', `shared parameter "${name}" is ${fmtShape(t.shape)} here but ${fmtShape(shape)} in the new graph`);
+      throw new ShapeError(
+        'executor',
+        `shared parameter "${name}" is ${fmtShape(t.shape)} here but ${fmtShape(shape)} in the new graph`,
+      );
     }
     return t;
   }
@@ -139,7 +152,8 @@ export class Executor {
   /** The tensor holding a leaf, an output or a kept value. */
   tensor(v: Value): Tensor {
     const t = this.tensors.get(v);
-    if (!t || !this.readable.has(v)) throw new Error(`executor: ${v.toString()} is not an output, a kept value or a leaf of this plan`);
+    if (!t || !this.readable.has(v))
+      throw new Error(`executor: ${v.toString()} is not an output, a kept value or a leaf of this plan`);
     return t;
   }
 
@@ -150,8 +164,20 @@ export class Executor {
     const t = this.tensors.get(v);
     if (!t) throw new Error(`executor: "${name}" is not used by this plan`);
     const n = v.size;
-    if (data.length !== n) throw new ShapeError('executor.write', `"${name}" ${fmtShape(v.shape)} takes ${n} values, got ${data.length}`);
-    const typed = v.dtype === 'f32' ? (data instanceof Float32Array ? data : Float32Array.from(data)) : v.dtype === 'i32' ? (data instanceof Int32Array ? data : Int32Array.from(data)) : data instanceof Uint32Array ? data : Uint32Array.from(data);
+    if (data.length !== n)
+      throw new ShapeError('executor.write', `"${name}" ${fmtShape(v.shape)} takes ${n} values, got ${data.length}`);
+    const typed =
+      v.dtype === 'f32'
+        ? data instanceof Float32Array
+          ? data
+          : Float32Array.from(data)
+        : v.dtype === 'i32'
+          ? data instanceof Int32Array
+            ? data
+            : Int32Array.from(data)
+          : data instanceof Uint32Array
+            ? data
+            : Uint32Array.from(data);
     writeTensor(t, typed);
   }
 
@@ -184,7 +210,11 @@ export class Executor {
         const copy = buf.getMappedRange(0, bytes).slice(0, t.byteSize);
         buf.unmap();
         this.staging.get(buf.size)!.push(buf);
-        return t.dtype === 'f32' ? new Float32Array(copy) : t.dtype === 'i32' ? new Int32Array(copy) : new Uint32Array(copy);
+        return t.dtype === 'f32'
+          ? new Float32Array(copy)
+          : t.dtype === 'i32'
+            ? new Int32Array(copy)
+            : new Uint32Array(copy);
       }),
     );
   }
@@ -193,7 +223,14 @@ export class Executor {
     const size = Math.ceil(bytes / 256) * 256;
     let list = this.staging.get(size);
     if (!list) this.staging.set(size, (list = []));
-    return list.pop() ?? this.ctx.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'executor.staging' });
+    return (
+      list.pop() ??
+      this.ctx.createBuffer({
+        size,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        label: 'executor.staging',
+      })
+    );
   }
 
   /** Read a persistent or kept value now (waits for queued work). */
@@ -218,17 +255,23 @@ export class Executor {
 
 /** Ops whose uniforms change per step declare `perStep`; their captured uniform buffers are rewritten. */
 function stepHook(ctx: GpuContext, n: GNode, cmds: Command[]): StepHook | null {
-  const def = OPS[n.op] as unknown as { perStep?: (a: unknown, step: number) => Record<string, number> };
-  if (!def.perStep) return null;
+  const def = opDef(n.op);
+  const perStep = def.perStep;
+  if (!perStep) return null;
   const dispatches = cmds.flatMap((c) => (c.kind === 'dispatch' && c.d.uniformBuffer ? [c.d] : []));
   return (step) => {
-    const values = def.perStep!(n.attrs, step);
+    const values = perStep(n.attrs, step);
     for (const d of dispatches) {
       const layout = d.kernel.reflection.uniform!;
       for (const [name, val] of Object.entries(values)) {
         const f = layout.fields.get(name);
         if (!f) continue;
-        const arr = f.scalar === 'f32' ? new Float32Array([val]) : f.scalar === 'i32' ? new Int32Array([val]) : new Uint32Array([val >>> 0]);
+        const arr =
+          f.scalar === 'f32'
+            ? new Float32Array([val])
+            : f.scalar === 'i32'
+              ? new Int32Array([val])
+              : new Uint32Array([val >>> 0]);
         ctx.device.queue.writeBuffer(d.uniformBuffer!, f.offset, arr);
       }
     }

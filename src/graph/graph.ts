@@ -3,12 +3,13 @@
 // constants. Graphs are built once and compiled into a Plan that the Executor replays.
 import { ShapeError, fmtShape } from '../util/errors';
 import type { DType } from '../gpu/tensor';
-import { OPS, type OpAttrs, type OpName } from '../ops/registry';
-import type { TypeInfo } from '../ops/registry_types';
+import { opDef, type OpAttrs, type OpName } from '../ops/index';
+import type { Sym, TypeInfo } from '../ops/registry_types';
 
 let nextId = 1;
 
-export class Value {
+/** One output of a node: the symbolic value backward rules build with (a Sym). */
+export class Value implements Sym {
   readonly id = nextId++;
   constructor(
     readonly node: GNode,
@@ -18,7 +19,7 @@ export class Value {
   ) {}
   get name(): string {
     const n = this.node;
-    if (n.op === 'input' || n.op === 'param' || n.op === 'constant') return (n.attrs as { name: string }).name;
+    if (isOp(n, 'input') || isOp(n, 'param') || isOp(n, 'constant')) return n.attrs.name;
     return n.outputs.length > 1 ? `${n.op}#${n.id}.${this.index}` : `${n.op}#${n.id}`;
   }
   get size(): number {
@@ -39,6 +40,11 @@ export class GNode<K extends OpName = OpName> {
   ) {}
 }
 
+/** Narrows a node to op `op`, so its attrs are that op's. */
+export function isOp<K extends OpName>(n: GNode, op: K): n is GNode<K> {
+  return n.op === op;
+}
+
 export class Graph {
   readonly nodes: GNode[] = [];
   readonly inputs = new Map<string, Value>();
@@ -47,7 +53,7 @@ export class Graph {
 
   /** Add a node; its shape rule runs now and throws naming the op and the shapes. */
   apply<K extends OpName>(op: K, inputs: Value[], attrs: OpAttrs[K]): Value[] {
-    const def = OPS[op];
+    const def = opDef(op);
     if (!def) throw new Error(`unknown op "${String(op)}"`);
     const variadic = def.inputs.includes('...');
     const required = def.inputs.filter((n) => !n.endsWith('?') && n !== '...').length;
@@ -58,10 +64,10 @@ export class Graph {
       if (!(v instanceof Value)) throw new ShapeError(op, 'an input is not a graph Value');
     }
     const types: TypeInfo[] = inputs.map((v) => ({ shape: [...v.shape], dtype: v.dtype }));
-    const outTypes = (def.infer as (ins: TypeInfo[], a: OpAttrs[K]) => TypeInfo[])(types, attrs);
-    const node = new GNode(op, inputs, attrs);
-    node.outputs = outTypes.map((t, i) => new Value(node as GNode, i, t.shape, t.dtype));
-    this.nodes.push(node as GNode);
+    const outTypes = def.infer(types, attrs);
+    const node: GNode = new GNode(op, inputs, attrs);
+    node.outputs = outTypes.map((t, i) => new Value(node, i, t.shape, t.dtype));
+    this.nodes.push(node);
     return node.outputs;
   }
 
@@ -83,7 +89,8 @@ export class Graph {
     if (this.params.has(name)) throw new ShapeError('param', `a parameter named "${name}" already exists`);
     const n = shape.reduce((a, b) => a * b, 1);
     const data = typeof init === 'function' ? init(n) : init;
-    if (data.length !== n) throw new ShapeError('param', `"${name}" ${fmtShape(shape)} needs ${n} initial values, got ${data.length}`);
+    if (data.length !== n)
+      throw new ShapeError('param', `"${name}" ${fmtShape(shape)} needs ${n} initial values, got ${data.length}`);
     const v = this.op('param', [], { name, shape, dtype: 'f32', init: data, trainable });
     this.params.set(name, v);
     return v;
@@ -96,6 +103,6 @@ export class Graph {
   }
 
   trainable(): Value[] {
-    return [...this.params.values()].filter((p) => (p.node.attrs as { trainable: boolean }).trainable);
+    return [...this.params.values()].filter((p) => isOp(p.node, 'param') && p.node.attrs.trainable);
   }
 }

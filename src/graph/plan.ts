@@ -2,7 +2,7 @@
 // nodes — optimizer updates — go last), then give every transient value a buffer slot, reusing
 // a slot once the last reader of its previous holder has run. Views (reshape) share their
 // source's slot. Leaves (inputs, params, constants) and kept values are never reused.
-import { OPS } from '../ops/registry';
+import { OPS } from '../ops/index';
 import type { GNode, Graph, Value } from './graph';
 
 export interface BufferPlan {
@@ -66,10 +66,11 @@ export function planBuffers(g: Graph, roots: Value[], keep: Iterable<Value> = ro
     }
   }
   // A view of a kept value is kept; a kept view keeps its source.
-  for (const v of kept) if (base.has(v) && !persistentRoots.has(rootOf(v))) {
-    persistent.push(rootOf(v));
-    persistentRoots.add(rootOf(v));
-  }
+  for (const v of kept)
+    if (base.has(v) && !persistentRoots.has(rootOf(v))) {
+      persistent.push(rootOf(v));
+      persistentRoots.add(rootOf(v));
+    }
   const lastUse = new Map<Value, number>();
   order.forEach((n, i) => {
     for (const v of n.inputs) lastUse.set(rootOf(v), Math.max(lastUse.get(rootOf(v)) ?? -1, i));

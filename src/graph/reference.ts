@@ -1,9 +1,7 @@
 // Float64 evaluation of a graph with each op's reference: the oracle for composite graphs
 // (finite-difference gradient checks, executor results, a model's first steps).
-import { OPS } from '../ops/registry';
-import type { TypeInfo } from '../ops/registry_types';
-import type { OpAttrs } from '../ops/registry';
-import type { Graph, Value } from './graph';
+import { opDef } from '../ops/index';
+import { isOp, type Graph, type Value } from './graph';
 import { schedule } from './plan';
 
 export type Env = Map<Value, Float64Array>;
@@ -13,22 +11,27 @@ export type Env = Map<Value, Float64Array>;
  * back into the returned environment). Inputs come from `feeds` by name; params from
  * `params` by name when given, else their initial values.
  */
-export function evaluate(g: Graph, outputs: Value[], feeds: Record<string, ArrayLike<number>>, params: Record<string, ArrayLike<number>> = {}): Env {
+export function evaluate(
+  g: Graph,
+  outputs: Value[],
+  feeds: Record<string, ArrayLike<number>>,
+  params: Record<string, ArrayLike<number>> = {},
+): Env {
   const env: Env = new Map();
   for (const n of schedule(g, outputs)) {
-    if (n.op === 'input') {
-      const a = n.attrs as OpAttrs['input'];
+    if (isOp(n, 'input')) {
+      const a = n.attrs;
       const d = feeds[a.name];
       if (!d) throw new Error(`reference: no feed for input "${a.name}"`);
       env.set(n.outputs[0]!, Float64Array.from(d));
       continue;
     }
-    if (n.op === 'param') {
-      const a = n.attrs as OpAttrs['param'];
+    if (isOp(n, 'param')) {
+      const a = n.attrs;
       env.set(n.outputs[0]!, Float64Array.from(params[a.name] ?? a.init));
       continue;
     }
-    const def = OPS[n.op] as unknown as { reference(ins: Float64Array[], t: TypeInfo[], a: unknown): Float64Array[]; effect?: (n: number) => number[] };
+    const def = opDef(n.op);
     const ins = n.inputs.map((v) => {
       const x = env.get(v);
       if (!x) throw new Error(`reference: ${v.toString()} was not computed before ${n.op}`);

@@ -11,7 +11,13 @@
 // Parsing checks the files against each other (parameter names and shapes, CRC-32 of the two
 // tensor files recorded in config.json), so files from different checkpoints are not mixed.
 
-import { SafetensorsError, loadSafetensors, saveSafetensors, type LoadedTensor, type TensorToSave } from './safetensors';
+import {
+  SafetensorsError,
+  loadSafetensors,
+  saveSafetensors,
+  type LoadedTensor,
+  type TensorToSave,
+} from './safetensors';
 import { setOwn } from './safetensors_common';
 
 export const CHECKPOINT_FORMAT = 'shadergrad-checkpoint';
@@ -76,7 +82,8 @@ export function buildCheckpoint(ck: Checkpoint): CheckpointFiles {
   const manifest: Record<string, number[]> = {};
   for (const name of Object.keys(ck.params)) {
     const p = ck.params[name]!;
-    if (!(p.data instanceof Float32Array)) throw new CheckpointError(`parameter ${JSON.stringify(name)} data must be a Float32Array`);
+    if (!(p.data instanceof Float32Array))
+      throw new CheckpointError(`parameter ${JSON.stringify(name)} data must be a Float32Array`);
     setOwn(params, name, { dtype: 'F32', shape: p.shape, data: p.data });
     setOwn(manifest, name, [...p.shape]);
   }
@@ -85,24 +92,33 @@ export function buildCheckpoint(ck: Checkpoint): CheckpointFiles {
   if (typeof opt.name !== 'string') throw new CheckpointError('optimizer.name must be a string');
   const state: Record<string, TensorToSave> = {};
   for (const param of Object.keys(opt.slots)) {
-    if (!Object.hasOwn(ck.params, param)) throw new CheckpointError(`optimizer state for ${JSON.stringify(param)}, which is not a parameter`);
+    if (!Object.hasOwn(ck.params, param))
+      throw new CheckpointError(`optimizer state for ${JSON.stringify(param)}, which is not a parameter`);
     const slots = opt.slots[param]!;
     for (const slot of Object.keys(slots)) {
-      if (!IDENT.test(slot)) throw new CheckpointError(`optimizer slot name ${JSON.stringify(slot)} is not an identifier`);
+      if (!IDENT.test(slot))
+        throw new CheckpointError(`optimizer slot name ${JSON.stringify(slot)} is not an identifier`);
       const t = slots[slot]!;
-      if (!(t.data instanceof Float32Array)) throw new CheckpointError(`optimizer state ${JSON.stringify(`${param}.${slot}`)} data must be a Float32Array`);
+      if (!(t.data instanceof Float32Array))
+        throw new CheckpointError(`optimizer state ${JSON.stringify(`${param}.${slot}`)} data must be a Float32Array`);
       setOwn(state, `${param}.${slot}`, { dtype: 'F32', shape: t.shape, data: t.data });
     }
   }
   for (const name of Object.keys(opt.scalars)) {
     const v = opt.scalars[name];
-    if (!IDENT.test(name)) throw new CheckpointError(`optimizer scalar name ${JSON.stringify(name)} is not an identifier`);
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new CheckpointError(`optimizer scalar ${name} is ${String(v)}, not a finite number`);
+    if (!IDENT.test(name))
+      throw new CheckpointError(`optimizer scalar name ${JSON.stringify(name)} is not an identifier`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new CheckpointError(`optimizer scalar ${name} is ${String(v)}, not a finite number`);
     setOwn(state, name, { dtype: 'F64', shape: [], data: new Float64Array([v]) });
   }
 
   const model = saveSafetensors(params, { shadergrad: String(CHECKPOINT_VERSION), kind: 'model' });
-  const optimizer = saveSafetensors(state, { shadergrad: String(CHECKPOINT_VERSION), kind: 'optimizer', optimizer: opt.name });
+  const optimizer = saveSafetensors(state, {
+    shadergrad: String(CHECKPOINT_VERSION),
+    kind: 'optimizer',
+    optimizer: opt.name,
+  });
   const config = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -129,7 +145,8 @@ function checkJson(v: unknown, path: string, seen: Set<object> = new Set()): voi
   if (seen.has(v)) throw new CheckpointError(`${path} refers back to itself`);
   seen.add(v);
   if (Array.isArray(v)) v.forEach((x, i) => checkJson(x, `${path}[${i}]`, seen));
-  else if (isPlainObject(v)) for (const k of Object.keys(v)) checkJson((v as Record<string, unknown>)[k], `${path}.${k}`, seen);
+  else if (isPlainObject(v))
+    for (const k of Object.keys(v)) checkJson((v as Record<string, unknown>)[k], `${path}.${k}`, seen);
   else throw new CheckpointError(`${path} is a ${v.constructor?.name ?? 'non-plain object'}, not a plain JSON object`);
   seen.delete(v);
 }
@@ -150,28 +167,36 @@ export interface ParseOptions {
 
 /** Reads the three files back into a Checkpoint, checking them against each other. */
 export function parseCheckpoint(files: Readonly<Record<string, Uint8Array>>, opts: ParseOptions = {}): Checkpoint {
-  for (const f of CHECKPOINT_FILES) if (!(files[f] instanceof Uint8Array)) throw new CheckpointError(`missing file ${f}`);
+  for (const f of CHECKPOINT_FILES)
+    if (!(files[f] instanceof Uint8Array)) throw new CheckpointError(`missing file ${f}`);
   const meta = parseConfigJson(files['config.json']!);
   if (opts.verifyCrc ?? true) {
     for (const f of ['model.safetensors', 'optimizer.safetensors'] as const) {
       const got = crc32(files[f]!);
       if (got !== meta.crc32[f]) {
-        throw new CheckpointError(`${f} has CRC-32 ${got}, config.json records ${meta.crc32[f]}: the file is corrupt or from another checkpoint`);
+        throw new CheckpointError(
+          `${f} has CRC-32 ${got}, config.json records ${meta.crc32[f]}: the file is corrupt or from another checkpoint`,
+        );
       }
     }
   }
 
   const model = loadFile(files, 'model.safetensors');
   const params: Record<string, ParamTensor> = {};
-  for (const [name, t] of model.tensors) setOwn(params, name, { shape: t.shape, data: f32(t, `parameter ${JSON.stringify(name)}`) });
+  for (const [name, t] of model.tensors)
+    setOwn(params, name, { shape: t.shape, data: f32(t, `parameter ${JSON.stringify(name)}`) });
   const want = Object.keys(meta.params);
   if (want.length !== model.tensors.size || want.some((n) => !model.tensors.has(n))) {
-    throw new CheckpointError(`model.safetensors holds [${[...model.tensors.keys()].join(', ')}], config.json lists [${want.join(', ')}]`);
+    throw new CheckpointError(
+      `model.safetensors holds [${[...model.tensors.keys()].join(', ')}], config.json lists [${want.join(', ')}]`,
+    );
   }
   for (const n of want) {
     const s = model.tensors.get(n)!.shape;
     if (s.join() !== meta.params[n]!.join() || s.length !== meta.params[n]!.length) {
-      throw new CheckpointError(`parameter ${JSON.stringify(n)} has shape [${s.join(', ')}], config.json says [${meta.params[n]!.join(', ')}]`);
+      throw new CheckpointError(
+        `parameter ${JSON.stringify(n)} has shape [${s.join(', ')}], config.json says [${meta.params[n]!.join(', ')}]`,
+      );
     }
   }
 
@@ -180,13 +205,17 @@ export function parseCheckpoint(files: Readonly<Record<string, Uint8Array>>, opt
   for (const [name, t] of opt.tensors) {
     const dot = name.lastIndexOf('.');
     if (dot < 0) {
-      if (t.dtype !== 'F64' || t.shape.length !== 0) throw new CheckpointError(`optimizer scalar ${JSON.stringify(name)} is ${t.dtype} [${t.shape.join(', ')}], not a 0-d F64`);
+      if (t.dtype !== 'F64' || t.shape.length !== 0)
+        throw new CheckpointError(
+          `optimizer scalar ${JSON.stringify(name)} is ${t.dtype} [${t.shape.join(', ')}], not a 0-d F64`,
+        );
       setOwn(optimizer.scalars, name, t.data[0] as number);
       continue;
     }
     const param = name.slice(0, dot);
     const slot = name.slice(dot + 1);
-    if (!Object.hasOwn(params, param)) throw new CheckpointError(`optimizer state ${JSON.stringify(name)} belongs to no parameter`);
+    if (!Object.hasOwn(params, param))
+      throw new CheckpointError(`optimizer state ${JSON.stringify(name)} belongs to no parameter`);
     if (!Object.hasOwn(optimizer.slots, param)) setOwn(optimizer.slots, param, {});
     setOwn(optimizer.slots[param]!, slot, { shape: t.shape, data: f32(t, `optimizer state ${JSON.stringify(name)}`) });
   }
@@ -205,23 +234,40 @@ function parseConfigJson(bytes: Uint8Array): ConfigFile {
   try {
     j = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
-    throw new CheckpointError(`config.json is not valid UTF-8 JSON: ${e instanceof Error ? e.message.slice(0, 200) : String(e)}`);
+    throw new CheckpointError(
+      `config.json is not valid UTF-8 JSON: ${e instanceof Error ? e.message.slice(0, 200) : String(e)}`,
+    );
   }
-  if (!isPlainObject(j) || j['format'] !== CHECKPOINT_FORMAT) throw new CheckpointError(`config.json is not a ${CHECKPOINT_FORMAT} file`);
-  if (j['version'] !== CHECKPOINT_VERSION) throw new CheckpointError(`config.json has version ${String(j['version'])}; this build reads version ${CHECKPOINT_VERSION}`);
+  if (!isPlainObject(j) || j['format'] !== CHECKPOINT_FORMAT)
+    throw new CheckpointError(`config.json is not a ${CHECKPOINT_FORMAT} file`);
+  if (j['version'] !== CHECKPOINT_VERSION)
+    throw new CheckpointError(
+      `config.json has version ${String(j['version'])}; this build reads version ${CHECKPOINT_VERSION}`,
+    );
   const { config, progress, params, crc32: crc } = j;
   if (!isPlainObject(config)) throw new CheckpointError('config.json "config" is not an object');
-  if (!isPlainObject(progress) || !Number.isSafeInteger(progress['step'])) throw new CheckpointError('config.json "progress" lacks an integer step');
-  if (!isPlainObject(params) || !Object.values(params).every((s) => Array.isArray(s) && s.every((d) => Number.isSafeInteger(d) && d >= 0))) {
+  if (!isPlainObject(progress) || !Number.isSafeInteger(progress['step']))
+    throw new CheckpointError('config.json "progress" lacks an integer step');
+  if (
+    !isPlainObject(params) ||
+    !Object.values(params).every((s) => Array.isArray(s) && s.every((d) => Number.isSafeInteger(d) && d >= 0))
+  ) {
     throw new CheckpointError('config.json "params" is not a map from name to shape');
   }
-  if (!isPlainObject(crc) || typeof crc['model.safetensors'] !== 'number' || typeof crc['optimizer.safetensors'] !== 'number') {
+  if (
+    !isPlainObject(crc) ||
+    typeof crc['model.safetensors'] !== 'number' ||
+    typeof crc['optimizer.safetensors'] !== 'number'
+  ) {
     throw new CheckpointError('config.json "crc32" is missing or malformed');
   }
   return j as unknown as ConfigFile;
 }
 
-function loadFile(files: Readonly<Record<string, Uint8Array>>, name: CheckpointFileName): ReturnType<typeof loadSafetensors> {
+function loadFile(
+  files: Readonly<Record<string, Uint8Array>>,
+  name: CheckpointFileName,
+): ReturnType<typeof loadSafetensors> {
   try {
     return loadSafetensors(files[name]!);
   } catch (e) {
@@ -231,7 +277,8 @@ function loadFile(files: Readonly<Record<string, Uint8Array>>, name: CheckpointF
 }
 
 function f32(t: LoadedTensor, what: string): Float32Array {
-  if (t.dtype !== 'F32' || !(t.data instanceof Float32Array)) throw new CheckpointError(`${what} is ${t.dtype}, expected F32`);
+  if (t.dtype !== 'F32' || !(t.data instanceof Float32Array))
+    throw new CheckpointError(`${what} is ${t.dtype}, expected F32`);
   return t.data;
 }
 
@@ -264,7 +311,9 @@ export function crc32(bytes: Uint8Array): number {
  */
 export function downloadCheckpoint(files: Readonly<Record<string, Uint8Array>>, prefix = ''): void {
   if (typeof document === 'undefined' || typeof URL.createObjectURL !== 'function') {
-    throw new CheckpointError('downloadCheckpoint needs a browser page (document and URL.createObjectURL); in Node, write the bytes with fs');
+    throw new CheckpointError(
+      'downloadCheckpoint needs a browser page (document and URL.createObjectURL); in Node, write the bytes with fs',
+    );
   }
   for (const name of Object.keys(files)) {
     const bytes = files[name]!;

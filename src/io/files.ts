@@ -1,5 +1,5 @@
-// Checks shared by every reader of a user's checkpoint folder (src/models/gpt_folder.ts,
-// src/io/bert_hf.ts): a problem in a file becomes one InputError that names the file once.
+// Checks shared by every reader of a user's checkpoint folder (src/models/gpt/folder.ts,
+// src/models/bert/folder.ts): a problem in a file becomes one InputError that names the file once.
 import { InputError } from '../util/errors';
 
 /** An error's message, whatever was thrown. */
@@ -30,13 +30,21 @@ export function jsonObjectOf(file: string, bytes: Uint8Array): Record<string, un
     } catch (e) {
       throw new Error(`not valid JSON (${messageOf(e).slice(0, 120)})`);
     }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`expected a JSON object, got ${Array.isArray(v) ? 'an array' : String(JSON.stringify(v)).slice(0, 40)}`);
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new Error(
+        `expected a JSON object, got ${Array.isArray(v) ? 'an array' : String(JSON.stringify(v)).slice(0, 40)}`,
+      );
     return v as Record<string, unknown>;
   });
 }
 
 /** Refuse a folder that lacks any of `need` (by file name), saying what the folder should hold. */
-export function requireFiles(files: Readonly<Record<string, Uint8Array>>, need: readonly string[], writer: string): void {
+export function requireFiles(
+  files: Readonly<Record<string, Uint8Array>>,
+  need: readonly string[],
+  writer: string,
+): void {
   const missing = need.filter((f) => !files[f]);
-  if (missing.length) throw new InputError(`no ${missing.join(', ')} (a folder written by \`${writer}\` has ${need.join(', ')})`);
+  if (missing.length)
+    throw new InputError(`no ${missing.join(', ')} (a folder written by \`${writer}\` has ${need.join(', ')})`);
 }

@@ -8,8 +8,7 @@
 // It assumes valid JSON: call it only on text that JSON.parse accepted.
 
 export type JsonProblem =
-  | { kind: 'duplicate-key'; key: string; path: string[] }
-  | { kind: 'bad-number'; token: string; path: string[] };
+  { kind: 'duplicate-key'; key: string; path: string[] } | { kind: 'bad-number'; token: string; path: string[] };
 
 interface Frame {
   keys: Set<string> | null; // null for arrays

@@ -1,4 +1,5 @@
-// Safetensors files (the Hugging Face format): save, load, and validate without decoding.
+// Safetensors files (the Hugging Face format): save and load; reading and validating the header
+// without decoding is safetensors_header.ts.
 //
 // Layout: 8 bytes little-endian u64 N | N bytes UTF-8 JSON header | data section.
 // The header maps tensor name → {"dtype", "shape", "data_offsets": [begin, end]}, offsets in
@@ -11,12 +12,21 @@
 // naming the tensor and the numbers. Allocation happens only after the whole header validates,
 // and only of sizes that lie inside the file (at most 2× the data section, for F16/BF16 → f32).
 
-import { findJsonProblem } from './json_scan';
 import { decodeBf16, decodeF16 } from './half';
 import { checkBoolBytes, encodeTensorBytes, type TensorData } from './safetensors_encode';
+import { readSafetensorsHeader, type ReadOptions } from './safetensors_header';
 import {
-  DTYPES, MAX_HEADER_BYTES, METADATA_KEY, SafetensorsError, UNSUPPORTED_DTYPES,
-  LITTLE_ENDIAN, compareCodePoints, describe, elementCount, isWellFormed, quote, setOwn, type Dtype,
+  DTYPES,
+  MAX_HEADER_BYTES,
+  METADATA_KEY,
+  SafetensorsError,
+  LITTLE_ENDIAN,
+  compareCodePoints,
+  describe,
+  elementCount,
+  isWellFormed,
+  quote,
+  type Dtype,
 } from './safetensors_common';
 
 export { DTYPES, MAX_HEADER_BYTES, SafetensorsError, type Dtype } from './safetensors_common';
@@ -47,12 +57,17 @@ export interface TensorToSave {
  * keys dtype, shape, data_offsets, as the reference writes it (the tests check the byte vectors
  * of the reference's own tests); metadata keys, a hash map there, are sorted here.
  */
-export function saveSafetensors(tensors: Readonly<Record<string, TensorToSave>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
+export function saveSafetensors(
+  tensors: Readonly<Record<string, TensorToSave>>,
+  metadata?: Readonly<Record<string, string>>,
+): Uint8Array {
   const entries = Object.keys(tensors).map((name) => {
-    if (name === METADATA_KEY) throw new SafetensorsError(`"${METADATA_KEY}" is reserved for metadata and cannot name a tensor`);
+    if (name === METADATA_KEY)
+      throw new SafetensorsError(`"${METADATA_KEY}" is reserved for metadata and cannot name a tensor`);
     if (!isWellFormed(name)) throw new SafetensorsError('name contains a lone UTF-16 surrogate', name);
     const t = tensors[name];
-    if (typeof t !== 'object' || t === null) throw new SafetensorsError(`entry is ${describe(t)}, not {dtype, shape, data}`, name);
+    if (typeof t !== 'object' || t === null)
+      throw new SafetensorsError(`entry is ${describe(t)}, not {dtype, shape, data}`, name);
     if (!Object.hasOwn(DTYPES, t.dtype)) throw new SafetensorsError(`unknown dtype ${quote(String(t.dtype))}`, name);
     const count = elementCount(t.shape, name);
     return { name, dtype: t.dtype, shape: t.shape, bytes: encodeTensorBytes(name, t.dtype, count, t.data) };
@@ -64,12 +79,15 @@ export function saveSafetensors(tensors: Readonly<Record<string, TensorToSave>>,
   let offset = 0;
   for (const e of entries) {
     const end = offset + e.bytes.byteLength;
-    parts.push(`${JSON.stringify(e.name)}:{"dtype":"${e.dtype}","shape":[${e.shape.join(',')}],"data_offsets":[${offset},${end}]}`);
+    parts.push(
+      `${JSON.stringify(e.name)}:{"dtype":"${e.dtype}","shape":[${e.shape.join(',')}],"data_offsets":[${offset},${end}]}`,
+    );
     offset = end;
   }
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
   const headerLength = Math.ceil(json.length / 8) * 8; // padded with spaces (ref: "Force alignment to 8 bytes")
-  if (headerLength > MAX_HEADER_BYTES) throw new SafetensorsError(`header would be ${headerLength} bytes, over the cap of ${MAX_HEADER_BYTES}`);
+  if (headerLength > MAX_HEADER_BYTES)
+    throw new SafetensorsError(`header would be ${headerLength} bytes, over the cap of ${MAX_HEADER_BYTES}`);
 
   const out = new Uint8Array(8 + headerLength + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
@@ -88,188 +106,11 @@ function metadataJson(metadata: Readonly<Record<string, string>>): string {
   const fields = keys.map((k) => {
     const v = metadata[k];
     if (typeof v !== 'string') throw new SafetensorsError(`metadata ${quote(k)} is a ${typeof v}, not a string`);
-    if (!isWellFormed(k) || !isWellFormed(v)) throw new SafetensorsError(`metadata ${quote(k)} contains a lone UTF-16 surrogate`);
+    if (!isWellFormed(k) || !isWellFormed(v))
+      throw new SafetensorsError(`metadata ${quote(k)} contains a lone UTF-16 surrogate`);
     return `${JSON.stringify(k)}:${JSON.stringify(v)}`;
   });
   return `{${fields.join(',')}}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading the header
-
-export interface TensorInfo {
-  dtype: Dtype;
-  shape: number[];
-  /** [begin, end) in bytes, relative to the start of the data section. */
-  dataOffsets: [number, number];
-}
-
-export interface SafetensorsHeader {
-  /** N, the header's length in bytes (padding included). */
-  headerLength: number;
-  /** Where the data section starts in the file: 8 + N. */
-  dataStart: number;
-  /** Tensors in file order (by offset). */
-  tensors: Map<string, TensorInfo>;
-  /** The "__metadata__" map; empty when the file has none. */
-  metadata: Record<string, string>;
-}
-
-export interface ReadOptions {
-  /** Reject headers longer than this (default MAX_HEADER_BYTES). */
-  maxHeaderBytes?: number;
-}
-
-/**
- * Parses and fully validates the header against the file length, without touching tensor data.
- * Throws SafetensorsError for anything malformed; allocates only the header text and its parse.
- */
-export function readSafetensorsHeader(bytes: Uint8Array, opts: ReadOptions = {}): SafetensorsHeader {
-  if (!(bytes instanceof Uint8Array)) throw new SafetensorsError(`expected a Uint8Array, got ${describe(bytes)}`);
-  if (bytes.length < 8) throw new SafetensorsError(`file is ${bytes.length} bytes, shorter than the 8-byte header length field`);
-  const cap = opts.maxHeaderBytes ?? MAX_HEADER_BYTES;
-  const n64 = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (n64 > BigInt(cap)) throw new SafetensorsError(`header length ${n64} is over the cap of ${cap} bytes`);
-  const n = Number(n64);
-  if (n > bytes.length - 8) {
-    throw new SafetensorsError(`header length ${n} runs past the end of the file: only ${bytes.length - 8} bytes follow the length field`);
-  }
-  const json = parseHeaderJson(bytes.subarray(8, 8 + n));
-  const dataLength = bytes.length - 8 - n;
-
-  const metadata: Record<string, string> = {};
-  const infos: { name: string; info: TensorInfo }[] = [];
-  for (const name of Object.keys(json)) {
-    const value = json[name];
-    // serde_json (the reference) refuses escaped lone surrogates; JSON.parse lets them through
-    if (!isWellFormed(name)) throw new SafetensorsError('name contains a lone UTF-16 surrogate', name);
-    if (name === METADATA_KEY) readMetadata(value, metadata);
-    else infos.push({ name, info: readTensorInfo(name, value, dataLength) });
-  }
-  checkCoverage(infos, dataLength);
-  const tensors = new Map<string, TensorInfo>();
-  for (const { name, info } of infos) tensors.set(name, info);
-  return { headerLength: n, dataStart: 8 + n, tensors, metadata };
-}
-
-function parseHeaderJson(headerBytes: Uint8Array): Record<string, unknown> {
-  let text: string;
-  try {
-    // ignoreBOM keeps a leading BOM in the text, so it fails as JSON as it does in the reference
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
-  } catch {
-    throw new SafetensorsError(`header (${headerBytes.length} bytes) is not valid UTF-8`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new SafetensorsError(`header is not valid JSON: ${e instanceof Error ? e.message.slice(0, 200) : String(e)}`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new SafetensorsError(`header is ${describe(json)}, not a JSON object`);
-  }
-  const problem = findJsonProblem(text);
-  if (problem !== undefined) {
-    // name the tensor when the problem sits inside a tensor entry
-    const path = problem.path;
-    const tensor = path.length > 0 && path[0] !== METADATA_KEY ? path[0] : undefined;
-    const rest = tensor === undefined ? path : path.slice(1);
-    const where = rest.length > 0 ? `in ${rest.map(quote).join(' → ')}` : tensor === undefined ? 'at the top level' : 'in its entry';
-    throw new SafetensorsError(
-      problem.kind === 'duplicate-key'
-        ? `header has the key ${quote(problem.key)} twice ${where} (JSON.parse would silently keep the last)`
-        : `header has the number ${problem.token.slice(0, 40)} ${where}; shapes and offsets must be plain non-negative integers`,
-      tensor,
-    );
-  }
-  return json as Record<string, unknown>;
-}
-
-function readMetadata(value: unknown, into: Record<string, string>): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SafetensorsError(`"${METADATA_KEY}" is ${describe(value)}, not an object of strings`);
-  }
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string') throw new SafetensorsError(`"${METADATA_KEY}" value for ${quote(k)} is ${describe(v)}, not a string`);
-    if (!isWellFormed(k) || !isWellFormed(v)) throw new SafetensorsError(`"${METADATA_KEY}" entry ${quote(k)} contains a lone UTF-16 surrogate`);
-    setOwn(into, k, v);
-  }
-}
-
-const INFO_FIELDS = new Set(['dtype', 'shape', 'data_offsets']);
-
-function readTensorInfo(name: string, value: unknown, dataLength: number): TensorInfo {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SafetensorsError(`entry is ${describe(value)}, not an object`, name);
-  }
-  const entry = value as Record<string, unknown>;
-  for (const k of Object.keys(entry)) if (!INFO_FIELDS.has(k)) throw new SafetensorsError(`unexpected field ${quote(k)}`, name);
-  for (const k of INFO_FIELDS) if (!Object.hasOwn(entry, k)) throw new SafetensorsError(`missing field "${k}"`, name);
-
-  const dtype = entry['dtype'];
-  if (typeof dtype !== 'string') throw new SafetensorsError(`dtype is ${describe(dtype)}, not a string`, name);
-  if (!Object.hasOwn(DTYPES, dtype)) {
-    const why = UNSUPPORTED_DTYPES.has(dtype) ? 'is not supported by this reader' : 'is not a safetensors dtype';
-    throw new SafetensorsError(`dtype ${quote(dtype)} ${why} (supported: ${Object.keys(DTYPES).join(', ')})`, name);
-  }
-  const d = dtype as Dtype;
-  const shape = entry['shape'];
-  const count = elementCount(shape as unknown[], name);
-
-  const offsets = entry['data_offsets'];
-  if (!Array.isArray(offsets) || offsets.length !== 2) {
-    throw new SafetensorsError(`data_offsets is ${describe(offsets)}${Array.isArray(offsets) ? ` of length ${offsets.length}` : ''}, not [begin, end]`, name);
-  }
-  const [begin, end] = offsets as unknown[];
-  for (const o of [begin, end]) {
-    if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) {
-      throw new SafetensorsError(`data_offsets holds ${describe(o)}, not a non-negative integer`, name);
-    }
-  }
-  const b = begin as number;
-  const e = end as number;
-  if (b > e) throw new SafetensorsError(`data_offsets [${b}, ${e}] has begin > end`, name);
-  const size = DTYPES[d].size;
-  if (count > Math.floor(Number.MAX_SAFE_INTEGER / size)) {
-    throw new SafetensorsError(`shape [${(shape as number[]).join(', ')}] × ${d} (${size} bytes) is more than 2^53 - 1 bytes`, name);
-  }
-  if (count * size !== e - b) {
-    throw new SafetensorsError(
-      `shape [${(shape as number[]).join(', ')}] × ${d} (${size} bytes) = ${count * size} bytes, but data_offsets [${b}, ${e}] span ${e - b} bytes`,
-      name,
-    );
-  }
-  if (e > dataLength) throw new SafetensorsError(`data_offsets [${b}, ${e}] run past the end of the ${dataLength}-byte data section`, name);
-  return { dtype: d, shape: (shape as number[]).slice(), dataOffsets: [b, e] };
-}
-
-/**
- * The tensors must tile the data section exactly: sorted by offsets, each begins where the last
- * ended and the last ends at the end of the file (ref: `validate` returns InvalidOffset when
- * `s != start`, and `read_metadata` returns MetadataIncompleteBuffer unless `buffer_end + 8 + n
- * == buffer_len`: "The last offset **must** be the end of the file"). Sorts `infos` in place.
- */
-function checkCoverage(infos: { name: string; info: TensorInfo }[], dataLength: number): void {
-  infos.sort((x, y) => x.info.dataOffsets[0] - y.info.dataOffsets[0] || x.info.dataOffsets[1] - y.info.dataOffsets[1]);
-  let covered = 0;
-  let prev: { name: string; info: TensorInfo } | undefined;
-  for (const cur of infos) {
-    const [b, e] = cur.info.dataOffsets;
-    if (b > covered) {
-      const after = prev === undefined ? 'at the start of the data section' : `between ${quote(prev.name)} and ${quote(cur.name)}`;
-      throw new SafetensorsError(`bytes [${covered}, ${b}) of the data section belong to no tensor (a gap ${after})`);
-    }
-    if (b < covered) {
-      const [pb, pe] = prev!.info.dataOffsets;
-      throw new SafetensorsError(`data_offsets [${b}, ${e}] overlap tensor ${quote(prev!.name)} at [${pb}, ${pe}]`, cur.name);
-    }
-    covered = e;
-    prev = cur;
-  }
-  if (covered !== dataLength) {
-    throw new SafetensorsError(`the data section is ${dataLength} bytes but tensors cover only [0, ${covered}): trailing bytes belong to no tensor`);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,14 +146,21 @@ export interface LoadOptions extends ReadOptions {
 }
 
 /** Validates the whole file, then decodes every tensor. */
-export function loadSafetensors(bytes: Uint8Array, opts: LoadOptions = {}): { tensors: Map<string, LoadedTensor>; metadata: Record<string, string> } {
+export function loadSafetensors(
+  bytes: Uint8Array,
+  opts: LoadOptions = {},
+): { tensors: Map<string, LoadedTensor>; metadata: Record<string, string> } {
   const header = readSafetensorsHeader(bytes, opts);
   // typed-array views below read in host order; every platform that runs WebGPU is little-endian
   if (!LITTLE_ENDIAN) throw new SafetensorsError('loading needs a little-endian host');
   const tensors = new Map<string, LoadedTensor>();
   for (const [name, info] of header.tensors) {
     const raw = bytes.slice(header.dataStart + info.dataOffsets[0], header.dataStart + info.dataOffsets[1]);
-    tensors.set(name, { dtype: info.dtype, shape: info.shape, data: decode(name, info.dtype, raw, opts.int64 ?? 'number') });
+    tensors.set(name, {
+      dtype: info.dtype,
+      shape: info.shape,
+      data: decode(name, info.dtype, raw, opts.int64 ?? 'number'),
+    });
   }
   return { tensors, metadata: header.metadata };
 }
@@ -321,16 +169,26 @@ export function loadSafetensors(bytes: Uint8Array, opts: LoadOptions = {}): { te
 function decode(name: string, dtype: Dtype, raw: Uint8Array, int64: 'number' | 'bigint'): LoadedData {
   const buf = raw.buffer as ArrayBuffer;
   switch (dtype) {
-    case 'F64': return new Float64Array(buf);
-    case 'F32': return new Float32Array(buf);
-    case 'F16': return decodeF16(new Uint16Array(buf));
-    case 'BF16': return decodeBf16(new Uint16Array(buf));
-    case 'I32': return new Int32Array(buf);
-    case 'U32': return new Uint32Array(buf);
-    case 'I16': return new Int16Array(buf);
-    case 'U16': return new Uint16Array(buf);
-    case 'I8': return new Int8Array(buf);
-    case 'U8': return raw;
+    case 'F64':
+      return new Float64Array(buf);
+    case 'F32':
+      return new Float32Array(buf);
+    case 'F16':
+      return decodeF16(new Uint16Array(buf));
+    case 'BF16':
+      return decodeBf16(new Uint16Array(buf));
+    case 'I32':
+      return new Int32Array(buf);
+    case 'U32':
+      return new Uint32Array(buf);
+    case 'I16':
+      return new Int16Array(buf);
+    case 'U16':
+      return new Uint16Array(buf);
+    case 'I8':
+      return new Int8Array(buf);
+    case 'U8':
+      return raw;
     case 'BOOL':
       checkBoolBytes(name, raw);
       return raw;

@@ -4,7 +4,8 @@
 import { InputError } from '../util/errors';
 
 /** The dtypes this module reads and writes. */
-export type Dtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'U64' | 'I32' | 'U32' | 'I16' | 'U16' | 'I8' | 'U8' | 'BOOL';
+export type Dtype =
+  'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'U64' | 'I32' | 'U32' | 'I16' | 'U16' | 'I8' | 'U8' | 'BOOL';
 
 // `rank` is the position in the reference's Dtype enum, which is ordered by alignment (ref:
 // "They MUST be in increasing alignment order"); the writer sorts by it.
@@ -97,4 +98,3 @@ export function describe(v: unknown): string {
 export function setOwn<T>(o: Record<string, T>, k: string, v: T): void {
   Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
-

@@ -19,7 +19,13 @@ export type TensorData =
   | readonly number[]
   | readonly boolean[];
 
-type IntArrayCtor = Int32ArrayConstructor | Uint32ArrayConstructor | Int16ArrayConstructor | Uint16ArrayConstructor | Int8ArrayConstructor | Uint8ArrayConstructor;
+type IntArrayCtor =
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor;
 
 const INT_RANGES: Partial<Record<Dtype, [IntArrayCtor, number, number]>> = {
   I32: [Int32Array, -(2 ** 31), 2 ** 31 - 1],
@@ -51,7 +57,8 @@ export function encodeTensorBytes(name: string, dtype: Dtype, count: number, dat
     const src = numbers(name, dtype, data);
     for (let i = 0; i < count; i++) {
       const v = src[i]!;
-      if (!Number.isInteger(v) || v < lo || v > hi) throw new SafetensorsError(`element ${i} is ${v}, not a ${dtype} integer in [${lo}, ${hi}]`, name);
+      if (!Number.isInteger(v) || v < lo || v > hi)
+        throw new SafetensorsError(`element ${i} is ${v}, not a ${dtype} integer in [${lo}, ${hi}]`, name);
       out[i] = v;
     }
     return bytesOf(out);
@@ -87,13 +94,19 @@ function numbers(name: string, dtype: Dtype, data: TensorData): ArrayLike<number
   }
   if (Array.isArray(data)) {
     for (let i = 0; i < data.length; i++) {
-      if (typeof data[i] !== 'number') throw new SafetensorsError(`element ${i} is ${describe(data[i])}, not a number`, name);
+      if (typeof data[i] !== 'number')
+        throw new SafetensorsError(`element ${i} is ${describe(data[i])}, not a number`, name);
     }
   }
   return data as ArrayLike<number>;
 }
 
-function encodeInt64(name: string, dtype: 'I64' | 'U64', count: number, data: TensorData): BigInt64Array | BigUint64Array {
+function encodeInt64(
+  name: string,
+  dtype: 'I64' | 'U64',
+  count: number,
+  data: TensorData,
+): BigInt64Array | BigUint64Array {
   const Big = dtype === 'I64' ? BigInt64Array : BigUint64Array;
   if (data instanceof Big) return data;
   const lo = dtype === 'I64' ? -Number.MAX_SAFE_INTEGER : 0;
@@ -102,7 +115,10 @@ function encodeInt64(name: string, dtype: 'I64' | 'U64', count: number, data: Te
   for (let i = 0; i < count; i++) {
     const v = src[i]!;
     if (!Number.isSafeInteger(v) || v < lo) {
-      throw new SafetensorsError(`element ${i} is ${v}, not a ${dtype} value that is a safe integer; pass a ${Big.name} instead`, name);
+      throw new SafetensorsError(
+        `element ${i} is ${v}, not a ${dtype} value that is a safe integer; pass a ${Big.name} instead`,
+        name,
+      );
     }
     out[i] = BigInt(v);
   }
@@ -115,14 +131,18 @@ function encodeBool(name: string, count: number, data: TensorData): Uint8Array {
     return data;
   }
   if (ArrayBuffer.isView(data) && !Array.isArray(data)) {
-    throw new SafetensorsError(`BOOL data must be a Uint8Array of 0/1 or an array of booleans, not a ${data.constructor.name}`, name);
+    throw new SafetensorsError(
+      `BOOL data must be a Uint8Array of 0/1 or an array of booleans, not a ${data.constructor.name}`,
+      name,
+    );
   }
   const out = new Uint8Array(count);
   const src = data as readonly (number | boolean)[];
   for (let i = 0; i < count; i++) {
     const v = src[i];
     if (v === true || v === 1) out[i] = 1;
-    else if (v !== false && v !== 0) throw new SafetensorsError(`element ${i} is ${describe(v)}, not a boolean or 0/1`, name);
+    else if (v !== false && v !== 0)
+      throw new SafetensorsError(`element ${i} is ${describe(v)}, not a boolean or 0/1`, name);
   }
   return out;
 }

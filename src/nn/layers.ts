@@ -18,7 +18,14 @@ export interface LinearOptions {
 export class Linear {
   readonly weight: Value;
   readonly bias: Value | null;
-  constructor(readonly g: Graph, readonly name: string, readonly inFeatures: number, readonly outFeatures: number, rng: Rng, o: LinearOptions = {}) {
+  constructor(
+    readonly g: Graph,
+    readonly name: string,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    rng: Rng,
+    o: LinearOptions = {},
+  ) {
     const bound = 1 / Math.sqrt(inFeatures);
     this.weight = g.param(`${name}.weight`, [inFeatures, outFeatures], o.init ?? uniform(rng, bound));
     this.bias = o.bias === false ? null : g.param(`${name}.bias`, [outFeatures], o.biasInit ?? uniform(rng, bound));
@@ -32,7 +39,14 @@ export class Linear {
 /** Rows of a (V, D) table gathered by i32 ids. */
 export class Embedding {
   readonly weight: Value;
-  constructor(readonly g: Graph, readonly name: string, readonly vocab: number, readonly dim: number, rng: Rng, init?: Init) {
+  constructor(
+    readonly g: Graph,
+    readonly name: string,
+    readonly vocab: number,
+    readonly dim: number,
+    rng: Rng,
+    init?: Init,
+  ) {
     this.weight = g.param(`${name}.weight`, [vocab, dim], init ?? normal(rng, 1));
   }
   forward(ids: Value): Value {
@@ -43,7 +57,12 @@ export class Embedding {
 export class LayerNorm {
   readonly weight: Value;
   readonly bias: Value;
-  constructor(readonly g: Graph, readonly name: string, readonly dim: number, readonly eps = 1e-5) {
+  constructor(
+    readonly g: Graph,
+    readonly name: string,
+    readonly dim: number,
+    readonly eps = 1e-5,
+  ) {
     this.weight = g.param(`${name}.weight`, [dim], ones);
     this.bias = g.param(`${name}.bias`, [dim], zeros);
   }
@@ -54,7 +73,11 @@ export class LayerNorm {
 
 /** Inverted dropout; `p = 0` adds no node. The mask changes every step (executor step count). */
 export class Dropout {
-  constructor(readonly g: Graph, readonly p: number, readonly seed: number) {}
+  constructor(
+    readonly g: Graph,
+    readonly p: number,
+    readonly seed: number,
+  ) {}
   forward(x: Value): Value {
     return this.p > 0 ? this.g.op('dropout', [x], { p: this.p, seed: this.seed }) : x;
   }
@@ -77,7 +100,15 @@ export class Mlp {
   readonly fc: Linear;
   readonly proj: Linear;
   readonly drop: Dropout;
-  constructor(readonly g: Graph, readonly name: string, dim: number, hidden: number, out: number, rng: Rng, readonly o: MlpOptions = {}) {
+  constructor(
+    readonly g: Graph,
+    readonly name: string,
+    dim: number,
+    hidden: number,
+    out: number,
+    rng: Rng,
+    readonly o: MlpOptions = {},
+  ) {
     this.fc = new Linear(g, `${name}.fc`, dim, hidden, rng, o);
     this.proj = new Linear(g, `${name}.proj`, hidden, out, rng, { ...o, init: o.outInit ?? o.init });
     this.drop = new Dropout(g, o.dropout ?? 0, o.seed ?? 0);
@@ -102,8 +133,16 @@ export class MultiHeadAttention {
   readonly out: Linear;
   readonly drop: Dropout;
   readonly headDim: number;
-  constructor(readonly g: Graph, readonly name: string, readonly dim: number, readonly heads: number, rng: Rng, readonly o: AttentionOptions = {}) {
-    if (dim % heads !== 0) throw new ShapeError('attention', `embedding size ${dim} is not divisible by ${heads} heads`);
+  constructor(
+    readonly g: Graph,
+    readonly name: string,
+    readonly dim: number,
+    readonly heads: number,
+    rng: Rng,
+    readonly o: AttentionOptions = {},
+  ) {
+    if (dim % heads !== 0)
+      throw new ShapeError('attention', `embedding size ${dim} is not divisible by ${heads} heads`);
     this.headDim = dim / heads;
     this.q = new Linear(g, `${name}.query`, dim, dim, rng, o);
     this.k = new Linear(g, `${name}.key`, dim, dim, rng, o);
@@ -115,8 +154,10 @@ export class MultiHeadAttention {
   /** x is (B·T, C); kvLen (B, i32) hides padded keys; returns (B·T, C). */
   forward(x: Value, B: number, T: number, kvLen?: Value): Value {
     const g = this.g;
-    if (x.shape[0] !== B * T || x.shape[1] !== this.dim) throw new ShapeError('attention', `x ${fmtShape(x.shape)} must be [${B * T}, ${this.dim}] for B=${B}, T=${T}`);
-    const split = (v: Value): Value => g.op('permute', [g.op('reshape', [v], { shape: [B, T, this.heads, this.headDim] })], { perm: [0, 2, 1, 3] });
+    if (x.shape[0] !== B * T || x.shape[1] !== this.dim)
+      throw new ShapeError('attention', `x ${fmtShape(x.shape)} must be [${B * T}, ${this.dim}] for B=${B}, T=${T}`);
+    const split = (v: Value): Value =>
+      g.op('permute', [g.op('reshape', [v], { shape: [B, T, this.heads, this.headDim] })], { perm: [0, 2, 1, 3] });
     const ins = [split(this.q.forward(x)), split(this.k.forward(x)), split(this.v.forward(x))];
     if (kvLen) ins.push(kvLen);
     const [att] = g.apply('attention', ins, { causal: this.o.causal ?? false });
@@ -142,12 +183,33 @@ export class TransformerBlock {
   readonly attn: MultiHeadAttention;
   readonly ln2: LayerNorm;
   readonly mlp: Mlp;
-  constructor(readonly g: Graph, readonly name: string, dim: number, heads: number, rng: Rng, o: BlockOptions = {}) {
-    const common = { init: o.init, outInit: o.outInit, bias: o.bias, dropout: o.dropout, biasInit: o.bias === false ? undefined : zeros };
+  constructor(
+    readonly g: Graph,
+    readonly name: string,
+    dim: number,
+    heads: number,
+    rng: Rng,
+    o: BlockOptions = {},
+  ) {
+    const common = {
+      init: o.init,
+      outInit: o.outInit,
+      bias: o.bias,
+      dropout: o.dropout,
+      biasInit: o.bias === false ? undefined : zeros,
+    };
     this.ln1 = new LayerNorm(g, `${name}.ln_1`, dim);
-    this.attn = new MultiHeadAttention(g, `${name}.attn`, dim, heads, rng, { ...common, causal: o.causal, seed: (o.seed ?? 0) * 2 + 1 });
+    this.attn = new MultiHeadAttention(g, `${name}.attn`, dim, heads, rng, {
+      ...common,
+      causal: o.causal,
+      seed: (o.seed ?? 0) * 2 + 1,
+    });
     this.ln2 = new LayerNorm(g, `${name}.ln_2`, dim);
-    this.mlp = new Mlp(g, `${name}.mlp`, dim, o.hidden ?? 4 * dim, dim, rng, { ...common, act: 'gelu', seed: (o.seed ?? 0) * 2 + 2 });
+    this.mlp = new Mlp(g, `${name}.mlp`, dim, o.hidden ?? 4 * dim, dim, rng, {
+      ...common,
+      act: 'gelu',
+      seed: (o.seed ?? 0) * 2 + 2,
+    });
   }
   forward(x: Value, B: number, T: number, kvLen?: Value): Value {
     const g = this.g;

@@ -2,12 +2,16 @@
 // tensors, with causal and key-padding masks (shaders/attention.wgsl). Forward saves O and the
 // logsumexp L (B,H,Tq) for backward, never the Tq×Tk probabilities; backward is a prep pass
 // (D = rowsum(dO ⊙ O)), a dQ pass over query rows and a dK/dV pass over key rows, no atomics.
+// Kernel variant and block sizes default to ctx.tuning (attention.*).
 import { LimitError, ShapeError, fmtShape } from '../util/errors';
 import { expectRank, expectShape } from '../util/shape';
 import type { BindingValue, Recorder } from '../gpu/recorder';
 import type { CompiledKernel } from '../gpu/pipelines';
+import type { GpuContext } from '../gpu/device';
 import { emptyTensor, type Tensor } from '../gpu/tensor';
 import { expectDType, groups, kernel } from './common';
+import { defineOps, like, type Typed, type TypeInfo } from './registry_types';
+import * as ref from '../reference/attention';
 
 /** The largest head dimension the kernels hold in registers (d = 4·HD4, HD4 ≤ 32). */
 export const ATTENTION_MAX_HEAD_DIM = 128;
@@ -23,9 +27,9 @@ export interface AttentionOptions {
   kvLen?: Tensor;
   /** Score scale; default 1/√d. */
   scale?: number;
-  /** Kernel variant: stage key/query blocks in workgroup memory (for GPUs that like shared-memory tiles). Default false. */
+  /** Kernel variant: stage key/query blocks in workgroup memory (for GPUs that like shared-memory tiles). Default: attention.tile (false). */
   tile?: boolean;
-  /** Rows per workgroup (default 64) and rows per block (default 16 tiled, else 64; tiled blocks must fit workgroup memory). */
+  /** Rows per workgroup (default attention.wg, 64) and rows per block (default attention.bkTiled, 16, when tiled, else attention.bk, 64; tiled blocks must fit workgroup memory). */
   wg?: number;
   bk?: number;
 }
@@ -38,8 +42,15 @@ export interface AttentionDims {
   d: number;
 }
 
-/** Check q (B,H,Tq,d), k and v (B,H,Tk,d), kvLen (B) i32, the options and the head-dim limit. */
-export function attentionDims(op: string, q: Tensor, k: Tensor, v: Tensor, o: AttentionOptions): AttentionDims {
+/** attention's shape rule: q (B,H,Tq,d), k and v (B,H,Tk,d) f32, d ≤ 128 and a multiple of 4, kvLen (B) i32, a finite scale. */
+export function attentionShape(
+  op: string,
+  q: Typed,
+  k: Typed,
+  v: Typed,
+  kvLen: Typed | undefined,
+  scale: number | undefined,
+): AttentionDims {
   expectDType(op, 'q', q, 'f32');
   expectDType(op, 'k', k, 'f32');
   expectDType(op, 'v', v, 'f32');
@@ -48,46 +59,101 @@ export function attentionDims(op: string, q: Tensor, k: Tensor, v: Tensor, o: At
   const [B, H, Tq, d] = q.shape as [number, number, number, number];
   const Tk = k.shape[2]!;
   if (k.shape[0] !== B || k.shape[1] !== H || k.shape[3] !== d) {
-    throw new ShapeError(op, `k ${fmtShape(k.shape)} does not match q ${fmtShape(q.shape)}: want (B, H, Tk, d) = [${B}, ${H}, Tk, ${d}]`);
+    throw new ShapeError(
+      op,
+      `k ${fmtShape(k.shape)} does not match q ${fmtShape(q.shape)}: want (B, H, Tk, d) = [${B}, ${H}, Tk, ${d}]`,
+    );
   }
   expectShape(op, 'v', v.shape, k.shape);
-  if (d > ATTENTION_MAX_HEAD_DIM) throw new ShapeError(op, `head dim d = ${d} (q ${fmtShape(q.shape)}) is past the limit ${ATTENTION_MAX_HEAD_DIM}`);
+  if (d > ATTENTION_MAX_HEAD_DIM)
+    throw new ShapeError(op, `head dim d = ${d} (q ${fmtShape(q.shape)}) is past the limit ${ATTENTION_MAX_HEAD_DIM}`);
   if (d % 4 !== 0) throw new ShapeError(op, `head dim d = ${d} (q ${fmtShape(q.shape)}) must be a multiple of 4`);
-  if (o.kvLen) {
-    expectDType(op, 'kvLen', o.kvLen, 'i32');
-    expectShape(op, 'kvLen', o.kvLen.shape, [B]);
+  if (kvLen) {
+    expectDType(op, 'kvLen', kvLen, 'i32');
+    expectShape(op, 'kvLen', kvLen.shape, [B]);
   }
-  if (o.scale !== undefined && !Number.isFinite(o.scale)) throw new ShapeError(op, `scale must be finite, got ${o.scale}`);
-  const wg = o.wg ?? 64;
-  const bk = blockRows(o);
-  if (!Number.isInteger(wg) || wg < 1 || wg > 256) throw new ShapeError(op, `wg must be an integer in [1, 256], got ${wg}`);
-  if (!Number.isInteger(bk) || bk < 1 || bk > 1024) throw new ShapeError(op, `bk must be an integer in [1, 1024], got ${bk}`);
-  if (o.tile) {
-    // tile_a and tile_b hold bk rows of d floats each, tile_s bk vec2
-    const bytes = 2 * bk * d * 4 + 8 * bk;
-    const lim = q.ctx.limits.maxComputeWorkgroupStorageSize;
-    if (bytes > lim) throw new LimitError(op, `workgroup memory for tiled blocks of bk=${bk} rows at d=${d} (bytes)`, bytes, 'maxComputeWorkgroupStorageSize', lim);
-  }
+  if (scale !== undefined && !Number.isFinite(scale)) throw new ShapeError(op, `scale must be finite, got ${scale}`);
   return { B, H, Tq, Tk, d };
 }
 
-function blockRows(o: AttentionOptions): number {
-  return o.bk ?? (o.tile ? 16 : 64);
+/** Kernel variant and block sizes of one call: the options over ctx.tuning. */
+interface LaunchConfig {
+  tile: boolean;
+  wg: number;
+  bk: number;
 }
 
-function kernelFor(rec: Recorder, op: string, entry: string, s: AttentionDims, o: AttentionOptions): Promise<CompiledKernel> {
+function launchConfig(op: string, ctx: GpuContext, d: number, o: AttentionOptions): LaunchConfig {
+  const t = ctx.tuning;
+  const tile = o.tile ?? t['attention.tile'];
+  const wg = o.wg ?? t['attention.wg'];
+  const bk = o.bk ?? (tile ? t['attention.bkTiled'] : t['attention.bk']);
+  if (!Number.isInteger(wg) || wg < 1 || wg > 256)
+    throw new ShapeError(op, `wg must be an integer in [1, 256], got ${wg}`);
+  if (!Number.isInteger(bk) || bk < 1 || bk > 1024)
+    throw new ShapeError(op, `bk must be an integer in [1, 1024], got ${bk}`);
+  if (tile) {
+    // tile_a and tile_b hold bk rows of d floats each, tile_s bk vec2
+    const bytes = 2 * bk * d * 4 + 8 * bk;
+    const lim = ctx.limits.maxComputeWorkgroupStorageSize;
+    if (bytes > lim)
+      throw new LimitError(
+        op,
+        `workgroup memory for tiled blocks of bk=${bk} rows at d=${d} (bytes)`,
+        bytes,
+        'maxComputeWorkgroupStorageSize',
+        lim,
+      );
+  }
+  return { tile, wg, bk };
+}
+
+/** attention_backward's shape rule: attention's, and dout f32 like q, out f32 like q, lse f32 (B,H,Tq). */
+export function attentionBackwardShape(
+  op: string,
+  dout: Typed,
+  q: Typed,
+  k: Typed,
+  v: Typed,
+  out: Typed,
+  lse: Typed,
+  kvLen: Typed | undefined,
+  scale: number | undefined,
+): AttentionDims {
+  const s = attentionShape(op, q, k, v, kvLen, scale);
+  expectDType(op, 'dout', dout, 'f32');
+  expectShape(op, 'dout', dout.shape, q.shape);
+  checkOut(op, 'out', out, q.shape);
+  checkOut(op, 'lse', lse, [s.B, s.H, s.Tq]);
+  return s;
+}
+
+function kernelFor(
+  rec: Recorder,
+  op: string,
+  entry: string,
+  s: AttentionDims & { c: LaunchConfig },
+  o: AttentionOptions,
+): Promise<CompiledKernel> {
   return kernel(rec, op, 'attention', entry, {
-    WG: o.wg ?? 64,
-    BK: blockRows(o),
+    WG: s.c.wg,
+    BK: s.c.bk,
     HD4: s.d / 4,
     CAUSAL: Boolean(o.causal),
     KEY_PAD: Boolean(o.kvLen),
-    TILE: Boolean(o.tile),
+    TILE: s.c.tile,
   });
 }
 
 function uniforms(s: AttentionDims, o: AttentionOptions, rows: number, wg: number): Record<string, number> {
-  return { bh: s.B * s.H, heads: s.H, tq: s.Tq, tk: s.Tk, nblk: Math.ceil(rows / wg), scale: o.scale ?? 1 / Math.sqrt(s.d) };
+  return {
+    bh: s.B * s.H,
+    heads: s.H,
+    tq: s.Tq,
+    tk: s.Tk,
+    nblk: Math.ceil(rows / wg),
+    scale: o.scale ?? 1 / Math.sqrt(s.d),
+  };
 }
 
 /** Visible (query, key) pairs, counted without padding (its lengths live on the GPU). */
@@ -103,7 +169,7 @@ function bind(t: Tensor): BindingValue {
   return t.size === 0 ? { buffer: t.buffer, offset: 0, size: 16 } : t;
 }
 
-function checkOut(op: string, name: string, t: Tensor | undefined, shape: number[]): void {
+function checkOut(op: string, name: string, t: Typed | undefined, shape: readonly number[]): void {
   if (!t) return;
   expectDType(op, name, t, 'f32');
   expectShape(op, name, t.shape, shape);
@@ -111,10 +177,16 @@ function checkOut(op: string, name: string, t: Tensor | undefined, shape: number
 
 // q is (B,H,Tq,d), k and v are (B,H,Tk,d); out is (B,H,Tq,d) and lse (B,H,Tq), both saved for backward.
 export async function attentionForward(
-  rec: Recorder, q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}, dst: { out?: Tensor; lse?: Tensor } = {},
+  rec: Recorder,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  opts: AttentionOptions = {},
+  dst: { out?: Tensor; lse?: Tensor } = {},
 ): Promise<{ out: Tensor; lse: Tensor }> {
   const op = 'attention';
-  const s = attentionDims(op, q, k, v, opts);
+  const shape = attentionShape(op, q, k, v, opts.kvLen, opts.scale);
+  const s = { ...shape, c: launchConfig(op, rec.ctx, shape.d, opts) };
   checkOut(op, 'out', dst.out, q.shape);
   checkOut(op, 'lse', dst.lse, [s.B, s.H, s.Tq]);
   const kern = s.B * s.H * s.Tq === 0 ? null : await kernelFor(rec, op, 'attention_fwd', s, opts);
@@ -138,15 +210,19 @@ export async function attentionForward(
 // `stats` (B,H,Tq,2) holds (L·log2 e, D) between the passes: pass dst.stats, or release the
 // returned one after the submit.
 export async function attentionBackward(
-  rec: Recorder, dout: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, opts: AttentionOptions = {},
+  rec: Recorder,
+  dout: Tensor,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  out: Tensor,
+  lse: Tensor,
+  opts: AttentionOptions = {},
   dst: { dq?: Tensor; dk?: Tensor; dv?: Tensor; stats?: Tensor } = {},
 ): Promise<{ dq: Tensor; dk: Tensor; dv: Tensor; stats: Tensor }> {
   const op = 'attention_backward';
-  const s = attentionDims(op, q, k, v, opts);
-  expectDType(op, 'dout', dout, 'f32');
-  expectShape(op, 'dout', dout.shape, q.shape);
-  checkOut(op, 'out', out, q.shape);
-  checkOut(op, 'lse', lse, [s.B, s.H, s.Tq]);
+  const shape = attentionBackwardShape(op, dout, q, k, v, out, lse, opts.kvLen, opts.scale);
+  const s = { ...shape, c: launchConfig(op, rec.ctx, shape.d, opts) };
   checkOut(op, 'dq', dst.dq, q.shape);
   checkOut(op, 'dk', dst.dk, k.shape);
   checkOut(op, 'dv', dst.dv, v.shape);
@@ -154,7 +230,9 @@ export async function attentionBackward(
   const empty = s.B * s.H * s.Tq * s.Tk === 0;
   const kerns = empty
     ? null
-    : await Promise.all(['attention_bwd_prep', 'attention_bwd_dq', 'attention_bwd_dkv'].map((e) => kernelFor(rec, op, e, s, opts)));
+    : await Promise.all(
+        ['attention_bwd_prep', 'attention_bwd_dq', 'attention_bwd_dkv'].map((e) => kernelFor(rec, op, e, s, opts)),
+      );
   const dq = dst.dq ?? emptyTensor(rec.ctx, q.shape, 'f32', `${op}.dq`);
   const dk = dst.dk ?? emptyTensor(rec.ctx, k.shape, 'f32', `${op}.dk`);
   const dv = dst.dv ?? emptyTensor(rec.ctx, v.shape, 'f32', `${op}.dv`);
@@ -196,3 +274,72 @@ export async function attentionBackward(
   });
   return { dq, dk, dv, stats };
 }
+
+function refShape(q: Typed, k: Typed): ref.AttentionShape {
+  const [B, H, Tq, d] = q.shape as [number, number, number, number];
+  return { B, H, Tq, Tk: k.shape[2]!, d };
+}
+
+// The attributes of the graph ops defined below (OpName is the union over every op file).
+declare module './attrs' {
+  interface OpAttrs {
+    attention: { causal: boolean; scale?: number };
+    attention_backward: { causal: boolean; scale?: number };
+  }
+}
+
+export const attentionOps = defineOps({
+  attention: {
+    inputs: ['q', 'k', 'v', 'kvLen?'],
+    infer: ([q, k, v, kvLen], a): TypeInfo[] => {
+      const s = attentionShape('attention', q!, k!, v!, kvLen, a.scale);
+      return [like(q!), { shape: [s.B, s.H, s.Tq], dtype: 'f32' }];
+    },
+    encode: async (rec, [q, k, v, kvLen], [out, lse], a) =>
+      void (await attentionForward(rec, q!, k!, v!, { causal: a.causal, scale: a.scale, kvLen }, { out, lse })),
+    // saves out and the logsumexp; backward recomputes P block by block (FlashAttention-2)
+    backward: (b, [q, k, v, kvLen], [out, lse], [dout], a) => {
+      if (!dout) return [null, null, null, ...(kvLen ? [null] : [])];
+      const [dq, dk, dv] = b.apply(
+        'attention_backward',
+        kvLen ? [dout, q!, k!, v!, out!, lse!, kvLen] : [dout, q!, k!, v!, out!, lse!],
+        a,
+      );
+      return [dq!, dk!, dv!, ...(kvLen ? [null] : [])];
+    },
+    reference: ([q, k, v, kvLen], [tq, tk], a) => {
+      const r = ref.attentionForward(q!, k!, v!, refShape(tq!, tk!), { causal: a.causal, scale: a.scale, kvLen });
+      return [r.out, r.lse];
+    },
+  },
+  attention_backward: {
+    inputs: ['dout', 'q', 'k', 'v', 'out', 'lse', 'kvLen?'],
+    infer: ([dout, q, k, v, out, lse, kvLen], a) => {
+      attentionBackwardShape('attention_backward', dout!, q!, k!, v!, out!, lse!, kvLen, a.scale);
+      return [like(q!), like(k!), like(v!)];
+    },
+    encode: async (rec, [dout, q, k, v, out, lse, kvLen], [dq, dk, dv], a) => {
+      const r = await attentionBackward(
+        rec,
+        dout!,
+        q!,
+        k!,
+        v!,
+        out!,
+        lse!,
+        { causal: a.causal, scale: a.scale, kvLen },
+        { dq, dk, dv },
+      );
+      rec.releaseAfterSubmit(r.stats);
+    },
+    backward: 'second derivatives of attention are not implemented',
+    reference: ([dout, q, k, v, , , kvLen], [, tq, tk], a) => {
+      const r = ref.attentionBackward(dout!, q!, k!, v!, refShape(tq!, tk!), {
+        causal: a.causal,
+        scale: a.scale,
+        kvLen,
+      });
+      return [r.dq, r.dk, r.dv];
+    },
+  },
+});

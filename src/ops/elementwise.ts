@@ -8,13 +8,15 @@ import { broadcastShapes, broadcastStrides, expectShape, numel, type Shape } fro
 import type { Recorder } from '../gpu/recorder';
 import { emptyTensor, type Tensor } from '../gpu/tensor';
 import { expectDType, groups, kernel, MAX_U32 } from './common';
-import { sumToShape } from './reduce';
+import { sumToShape } from './sum_to';
+import { defineOps, type Typed, type TypeInfo } from './registry_types';
+import * as ref from '../reference/elementwise';
 import { UNARY_DEFAULTS, UNARY_SAVES, type BinaryOp, type UnaryOp, type UnaryParams } from '../reference/elementwise';
 
 export { UNARY_SAVES, type BinaryOp, type UnaryOp, type UnaryParams };
 
 /** OP constant of each unary op in shaders/elementwise.wgsl. */
-const UNARY_ID: Record<UnaryOp, number> = {
+export const UNARY_ID: Record<UnaryOp, number> = {
   exp: 0,
   log: 1,
   sqrt: 2,
@@ -30,17 +32,27 @@ const UNARY_ID: Record<UnaryOp, number> = {
 
 /** Napkin flops per element of each unary forward. */
 const UNARY_FLOPS: Record<UnaryOp, number> = {
-  exp: 1, log: 1, sqrt: 1, tanh: 1, sigmoid: 4, relu: 1, leaky_relu: 2, elu: 3, gelu: 10, step: 1, affine: 2,
+  exp: 1,
+  log: 1,
+  sqrt: 1,
+  tanh: 1,
+  sigmoid: 4,
+  relu: 1,
+  leaky_relu: 2,
+  elu: 3,
+  gelu: 10,
+  step: 1,
+  affine: 2,
 };
 
-const BINARY_ID: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+export const BINARY_ID: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
 
 /** Most output axes after merging axes that broadcast alike (uniform arrays hold 8). */
 export const MAX_RANK = 8;
 
-function checkF32(op: string, name: string, t: Tensor): void {
+function checkF32(op: string, name: string, t: Typed): void {
   expectDType(op, name, t, 'f32');
-  if (t.size > MAX_U32) throw new ShapeError(op, `${name} ${fmtShape(t.shape)} has more than 2^32 elements`);
+  if (numel(t.shape) > MAX_U32) throw new ShapeError(op, `${name} ${fmtShape(t.shape)} has more than 2^32 elements`);
 }
 
 function outTensor(rec: Recorder, op: string, shape: Shape, out: Tensor | undefined, inputs: Tensor[]): Tensor {
@@ -57,16 +69,53 @@ function unaryParams(op: string, u: UnaryOp, p: UnaryParams): { alpha: number; b
   if (!(u in UNARY_ID)) throw new ShapeError(op, `unknown unary op "${u}" (ops: ${Object.keys(UNARY_ID).join(', ')})`);
   const alpha = p.alpha ?? UNARY_DEFAULTS[u].alpha;
   const beta = p.beta ?? UNARY_DEFAULTS[u].beta;
-  if (!Number.isFinite(alpha) || !Number.isFinite(beta)) throw new ShapeError(op, `alpha and beta must be finite, got ${alpha}, ${beta}`);
+  if (!Number.isFinite(alpha) || !Number.isFinite(beta))
+    throw new ShapeError(op, `alpha and beta must be finite, got ${alpha}, ${beta}`);
   return { alpha, beta };
 }
 
 // ---- unary ---------------------------------------------------------------------------------
 
+/** unary's shape rule: a known op with finite α, β; x f32; y like x. */
+export function unaryShape(
+  name: string,
+  op: UnaryOp,
+  x: Typed,
+  p: UnaryParams,
+): { alpha: number; beta: number; y: TypeInfo } {
+  const { alpha, beta } = unaryParams(name, op, p);
+  checkF32(name, 'x', x);
+  return { alpha, beta, y: { shape: [...x.shape], dtype: 'f32' } };
+}
+
+/** unary_backward's shape rule: dy f32, and the saved x or y of UNARY_SAVES[op] shaped like dy. */
+export function unaryBackwardShape(
+  name: string,
+  op: UnaryOp,
+  dy: Typed,
+  saved: Typed | null,
+  p: UnaryParams,
+): { alpha: number; beta: number; dx: TypeInfo } {
+  const { alpha, beta } = unaryParams(name, op, p);
+  checkF32(name, 'dy', dy);
+  const what = UNARY_SAVES[op];
+  if (what !== 'none') {
+    if (!saved) throw new ShapeError(name, `needs the saved ${what} of the forward pass`);
+    checkF32(name, what, saved);
+    expectShape(name, what, saved.shape, dy.shape);
+  }
+  return { alpha, beta, dx: { shape: [...dy.shape], dtype: 'f32' } };
+}
+
 // y = f(x)
-export async function unaryForward(rec: Recorder, op: UnaryOp, x: Tensor, p: UnaryParams = {}, out?: Tensor): Promise<Tensor> {
-  const { alpha, beta } = unaryParams(op, op, p);
-  checkF32(op, 'x', x);
+export async function unaryForward(
+  rec: Recorder,
+  op: UnaryOp,
+  x: Tensor,
+  p: UnaryParams = {},
+  out?: Tensor,
+): Promise<Tensor> {
+  const { alpha, beta } = unaryShape(op, op, x, p);
   const y = outTensor(rec, op, x.shape, out, [x]);
   const n = x.size;
   if (n === 0) return y;
@@ -92,15 +141,8 @@ export async function unaryBackward(
   out?: Tensor,
 ): Promise<Tensor> {
   const name = `${op}_backward`;
-  const { alpha, beta } = unaryParams(name, op, p);
-  checkF32(name, 'dy', dy);
-  const what = UNARY_SAVES[op];
-  if (what !== 'none') {
-    if (!saved) throw new ShapeError(name, `needs the saved ${what} of the forward pass`);
-    checkF32(name, what, saved);
-    expectShape(name, what, saved.shape, dy.shape);
-  }
-  const s = what === 'none' || !saved ? dy : saved;
+  const { alpha, beta } = unaryBackwardShape(name, op, dy, saved, p);
+  const s = UNARY_SAVES[op] === 'none' || !saved ? dy : saved;
   const dx = outTensor(rec, name, dy.shape, out, [dy, s]);
   const n = dy.size;
   if (n === 0) return dx;
@@ -125,7 +167,14 @@ export async function affineInPlace(rec: Recorder, x: Tensor, alpha: number, bet
   if (n === 0) return x;
   const k = await kernel(rec, op, 'elementwise', 'affine_inplace', { OP: UNARY_ID.affine });
   const workgroups = groups(n, k.workgroupSize[0]);
-  rec.dispatch({ kernel: k, op, bindings: { xy: x }, uniforms: { n, alpha, beta }, workgroups, cost: { flops: 2 * n, bytes: 8 * n } });
+  rec.dispatch({
+    kernel: k,
+    op,
+    bindings: { xy: x },
+    uniforms: { n, alpha, beta },
+    workgroups,
+    cost: { flops: 2 * n, bytes: 8 * n },
+  });
   return x;
 }
 
@@ -193,8 +242,10 @@ function planConstants(op: BinaryOp, p: BroadcastPlan): Record<string, number | 
   return { OP: BINARY_ID[op], A_FULL: p.aFull, B_FULL: p.bFull, RANK: full ? 1 : p.dims.length };
 }
 
-function checkBinary(name: string, op: BinaryOp, a: Tensor, b: Tensor): BroadcastPlan {
-  if (!(op in BINARY_ID)) throw new ShapeError(name, `unknown binary op "${op}" (ops: ${Object.keys(BINARY_ID).join(', ')})`);
+/** binary's shape rule: a known op, a and b f32 with shapes that broadcast (NumPy rules). */
+export function binaryShape(name: string, op: BinaryOp, a: Typed, b: Typed): BroadcastPlan {
+  if (!(op in BINARY_ID))
+    throw new ShapeError(name, `unknown binary op "${op}" (ops: ${Object.keys(BINARY_ID).join(', ')})`);
   checkF32(name, 'a', a);
   checkF32(name, 'b', b);
   const p = broadcastPlan(name, a.shape, b.shape);
@@ -204,7 +255,7 @@ function checkBinary(name: string, op: BinaryOp, a: Tensor, b: Tensor): Broadcas
 
 // out = a ∘ b, shapes broadcast NumPy-style
 export async function binaryForward(rec: Recorder, op: BinaryOp, a: Tensor, b: Tensor, out?: Tensor): Promise<Tensor> {
-  const p = checkBinary(op, op, a, b);
+  const p = binaryShape(op, op, a, b);
   const c = outTensor(rec, op, p.shape, out, [a, b]);
   if (p.n === 0) return c;
   const k = await kernel(rec, op, 'elementwise', 'binary_fwd', planConstants(op, p));
@@ -220,9 +271,15 @@ export async function binaryForward(rec: Recorder, op: BinaryOp, a: Tensor, b: T
 }
 
 // da = Σ_broadcast dy·∂out/∂a, db likewise: add (1, 1), sub (1, −1), mul (b, a), div (1/b, −a/b²)
-export async function binaryBackward(rec: Recorder, op: BinaryOp, dy: Tensor, a: Tensor, b: Tensor): Promise<{ da: Tensor; db: Tensor }> {
+export async function binaryBackward(
+  rec: Recorder,
+  op: BinaryOp,
+  dy: Tensor,
+  a: Tensor,
+  b: Tensor,
+): Promise<{ da: Tensor; db: Tensor }> {
   const name = `${op}_backward`;
-  const p = checkBinary(name, op, a, b);
+  const p = binaryShape(name, op, a, b);
   checkF32(name, 'dy', dy);
   expectShape(name, 'dy', dy.shape, p.shape);
   if (op === 'add' || op === 'sub') {
@@ -254,3 +311,56 @@ export async function binaryBackward(rec: Recorder, op: BinaryOp, dy: Tensor, a:
   const db = b.size === p.n ? gbFull : await sumToShape(rec, gbFull, b.shape);
   return { da, db };
 }
+
+// The attributes of the graph ops defined below (OpName is the union over every op file).
+declare module './attrs' {
+  interface OpAttrs {
+    binary: { op: BinaryOp };
+    unary: { op: UnaryOp; alpha?: number; beta?: number };
+    /** (dy, saved) → dx, saved being the x or y the unary op keeps (UNARY_SAVES). */
+    unary_backward: { op: UnaryOp; alpha?: number; beta?: number };
+  }
+}
+
+export const elementwiseOps = defineOps({
+  binary: {
+    inputs: ['a', 'b'],
+    infer: ([x, y], a) => [{ shape: binaryShape(a.op, a.op, x!, y!).shape, dtype: 'f32' }],
+    encode: async (rec, [x, y], [out], a) => void (await binaryForward(rec, a.op, x!, y!, out)),
+    // add: (dy, dy); sub: (dy, −dy); mul: (dy·b, dy·a); div: (dy/b, −dy·(a/b)/b), each summed to its input's shape
+    backward: (b, [x, y], [out], [dy], a) => {
+      const g = dy!;
+      const [ga, gb] =
+        a.op === 'add'
+          ? [g, g]
+          : a.op === 'sub'
+            ? [g, b.neg(g)]
+            : a.op === 'mul'
+              ? [b.mul(g, y!), b.mul(g, x!)]
+              : [b.div(g, y!), b.neg(b.div(b.mul(g, out!), y!))];
+      return [b.sumTo(ga, x!.shape), b.sumTo(gb, y!.shape)];
+    },
+    reference: ([x, y], [tx, ty], a) => [ref.binaryForward(a.op, x!, tx!.shape, y!, ty!.shape).out],
+  },
+  unary: {
+    inputs: ['x'],
+    infer: ([x], a) => [unaryShape(a.op, a.op, x!, a).y],
+    encode: async (rec, [x], [y], a) => void (await unaryForward(rec, a.op, x!, { alpha: a.alpha, beta: a.beta }, y)),
+    // dx = dy·f'(x), from the saved x or y (step: f' = 0, no gradient)
+    backward: (b, [x], [y], [dy], a) => {
+      if (a.op === 'step') return [null];
+      const saves = UNARY_SAVES[a.op];
+      const ins = saves === 'none' ? [dy!] : [dy!, saves === 'x' ? x! : y!];
+      return [b.op('unary_backward', ins, { op: a.op, alpha: a.alpha, beta: a.beta })];
+    },
+    reference: ([x], _, a) => [ref.unaryForward(a.op, x!, { alpha: a.alpha, beta: a.beta })],
+  },
+  unary_backward: {
+    inputs: ['dy', 'saved?'],
+    infer: ([dy, s], a) => [unaryBackwardShape(`${a.op}_backward`, a.op, dy!, s ?? null, a).dx],
+    encode: async (rec, [dy, s], [dx], a) =>
+      void (await unaryBackward(rec, a.op, dy!, s ?? null, { alpha: a.alpha, beta: a.beta }, dx)),
+    backward: 'second derivatives of activations are not implemented',
+    reference: ([dy, s], _, a) => [ref.unaryBackward(a.op, dy!, s ?? null, { alpha: a.alpha, beta: a.beta })],
+  },
+});

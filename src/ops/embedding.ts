@@ -15,8 +15,9 @@ import type { GpuContext } from '../gpu/device';
 import type { CompiledKernel } from '../gpu/pipelines';
 import { emptyTensor, type Tensor } from '../gpu/tensor';
 import { expectDType, groups, kernel } from './common';
+import { defineOps, type Typed, type TypeInfo } from './registry_types';
+import * as ref from '../reference/embedding';
 
-const WG = 64;
 /** Sorted entries per tile of the segment sum (uniform `tile`). */
 const DEFAULT_TILE = 32;
 /** Positions per chunk of the counting sort: at least this, and few enough chunks (≤ ~1024). */
@@ -53,7 +54,10 @@ export class EmbeddingWorkspace {
   readonly head: Tensor;
   readonly tail: Tensor;
 
-  constructor(ctx: GpuContext, readonly plan: ScatterPlan) {
+  constructor(
+    ctx: GpuContext,
+    readonly plan: ScatterPlan,
+  ) {
     const { N, D, radix, chunks, tiles } = plan;
     const u = (n: number, name: string): Tensor => emptyTensor(ctx, [n], 'u32', `embedding.${name}`);
     this.keys = [u(N, 'keys0'), u(N, 'keys1')];
@@ -88,30 +92,33 @@ export interface ScatterOptions {
   tile?: number;
 }
 
-function checkIds(op: string, ids: Tensor): void {
+function checkIds(op: string, ids: Typed): void {
   expectDType(op, 'ids', ids, 'i32');
 }
 
-function k(rec: Recorder, op: string, entry: string): Promise<CompiledKernel> {
-  return kernel(rec, op, 'embedding', entry, { WG });
+/** Invocations per workgroup of every embedding kernel (embedding.wg of ctx.tuning). */
+function wgOf(rec: Recorder): number {
+  return rec.ctx.tuning['embedding.wg'];
 }
 
-/** Throws if a host-side id is outside [0, V) (use before upload; the GPU gathers NaN for them). */
-export function checkIdsInRange(op: string, ids: ArrayLike<number>, V: number): void {
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    if (!(Number.isInteger(id) && id >= 0 && id < V)) throw new ShapeError(op, `ids[${i}] = ${id} is outside [0, ${V})`);
-  }
+function k(rec: Recorder, op: string, entry: string): Promise<CompiledKernel> {
+  return kernel(rec, op, 'embedding', entry, { WG: wgOf(rec) });
+}
+
+/** embedding's shape rule: table f32 (V, D), ids i32 (...) → out (..., D). */
+export function embeddingShape(op: string, table: Typed, ids: Typed): { V: number; D: number; out: TypeInfo } {
+  expectDType(op, 'table', table, 'f32');
+  expectRank(op, 'table', table.shape, 2);
+  checkIds(op, ids);
+  const [V, D] = table.shape as [number, number];
+  return { V, D, out: { shape: [...ids.shape, D], dtype: 'f32' } };
 }
 
 // table is (V,D), ids is (...) → out is (..., D); an out-of-range id gathers a NaN row
 export async function embeddingForward(rec: Recorder, table: Tensor, ids: Tensor, out?: Tensor): Promise<Tensor> {
   const op = 'embedding';
-  expectDType(op, 'table', table, 'f32');
-  expectRank(op, 'table', table.shape, 2);
-  checkIds(op, ids);
-  const [V, D] = table.shape as [number, number];
-  const shape = [...ids.shape, D];
+  const { V, D, out: o } = embeddingShape(op, table, ids);
+  const shape = o.shape;
   if (out) {
     expectDType(op, 'out', out, 'f32');
     expectShape(op, 'out', out.shape, shape);
@@ -125,7 +132,7 @@ export async function embeddingForward(rec: Recorder, table: Tensor, ids: Tensor
       op,
       bindings: { table, ids, out: y },
       uniforms: uniforms(scatterPlan(ids.size, V, D), 0),
-      workgroups: groups(n, WG),
+      workgroups: groups(n, wgOf(rec)),
       cost: { flops: 0, bytes: 8 * n + 4 * ids.size },
     });
   }
@@ -147,22 +154,26 @@ function uniforms(p: ScatterPlan, shift: number): Record<string, number> {
   };
 }
 
-/**
- * dst[ids[n], :] += src[n, :] for every n, deterministically (segment sums in position order);
- * out-of-range ids add nothing. With accumulate false, dst is cleared first.
- */
-// src is (..., D), ids is (...), dst is (V, D)
-function planScatter(op: string, src: Tensor, ids: Tensor, V: number, D: number, opts: ScatterOptions): ScatterPlan {
+/** The tensors of a scatter-add: src f32 (..., D), ids i32 (...), a table of V < 2^31 rows. */
+function scatterShape(op: string, src: Typed, ids: Typed, V: number, D: number): void {
   expectDType(op, 'src', src, 'f32');
   checkIds(op, ids);
   expectShape(op, 'src', src.shape, [...ids.shape, D]);
   if (V + 1 > 2 ** 31) throw new LimitError(op, 'rows of the table', V, 'i32 ids', 2 ** 31 - 1);
+}
+
+// src is (..., D), ids is (...), dst is (V, D)
+function planScatter(op: string, src: Tensor, ids: Tensor, V: number, D: number, opts: ScatterOptions): ScatterPlan {
+  scatterShape(op, src, ids, V, D);
   const tile = opts.tile ?? DEFAULT_TILE;
   if (!Number.isInteger(tile) || tile < 1) throw new ShapeError(op, `tile must be a positive integer, got ${tile}`);
   const p = scatterPlan(ids.size, V, D, tile);
   if (opts.workspace && !opts.workspace.fits(p)) {
     const q = opts.workspace.plan;
-    throw new ShapeError(op, `workspace made for N=${q.N}, V=${q.V}, D=${q.D} is too small for N=${p.N}, V=${p.V}, D=${p.D}`);
+    throw new ShapeError(
+      op,
+      `workspace made for N=${q.N}, V=${q.V}, D=${q.D} is too small for N=${p.N}, V=${p.V}, D=${p.D}`,
+    );
   }
   return p;
 }
@@ -172,7 +183,14 @@ function planScatter(op: string, src: Tensor, ids: Tensor, V: number, D: number,
  * out-of-range ids add nothing. With accumulate false, dst is cleared first.
  */
 // src is (..., D), ids is (...), dst is (V, D)
-export async function scatterAddRows(rec: Recorder, src: Tensor, ids: Tensor, dst: Tensor, opts: ScatterOptions = {}, op = 'scatter_add_rows'): Promise<{ dst: Tensor; workspace: EmbeddingWorkspace | null }> {
+export async function scatterAddRows(
+  rec: Recorder,
+  src: Tensor,
+  ids: Tensor,
+  dst: Tensor,
+  opts: ScatterOptions = {},
+  op = 'scatter_add_rows',
+): Promise<{ dst: Tensor; workspace: EmbeddingWorkspace | null }> {
   expectDType(op, 'dst', dst, 'f32');
   expectRank(op, 'dst', dst.shape, 2);
   const [V, D] = dst.shape as [number, number];
@@ -180,11 +198,19 @@ export async function scatterAddRows(rec: Recorder, src: Tensor, ids: Tensor, ds
   const accumulate = opts.accumulate ?? true;
   const names = ['emb_keys', 'emb_hist', 'emb_scan', 'emb_scatter', 'emb_tiles', 'emb_chains'] as const;
   const ks = await Promise.all(names.map((e) => k(rec, op, e)));
-  const [kKeys, kHist, kScan, kScatter, kTiles, kChains] = ks as [CompiledKernel, CompiledKernel, CompiledKernel, CompiledKernel, CompiledKernel, CompiledKernel];
+  const [kKeys, kHist, kScan, kScatter, kTiles, kChains] = ks as [
+    CompiledKernel,
+    CompiledKernel,
+    CompiledKernel,
+    CompiledKernel,
+    CompiledKernel,
+    CompiledKernel,
+  ];
   if (!accumulate) rec.clear(dst);
   if (p.N === 0 || p.D === 0) return { dst, workspace: opts.workspace ?? null };
   const ws = opts.workspace ?? new EmbeddingWorkspace(rec.ctx, p);
   const { N, chunks } = p;
+  const WG = wgOf(rec);
   const histLen = p.radix * chunks;
   rec.dispatch({
     kernel: kKeys,
@@ -194,10 +220,10 @@ export async function scatterAddRows(rec: Recorder, src: Tensor, ids: Tensor, ds
     workgroups: groups(N, WG),
     cost: { flops: N, bytes: 12 * N },
   });
-  let cur = 0;
+  let cur: 0 | 1 = 0;
   for (let pass = 0; pass < p.passes; pass++) {
     const u = uniforms(p, pass * Math.log2(p.radix));
-    const nxt = 1 - cur;
+    const nxt: 0 | 1 = cur === 0 ? 1 : 0;
     rec.dispatch({
       kernel: kHist,
       op,
@@ -206,11 +232,24 @@ export async function scatterAddRows(rec: Recorder, src: Tensor, ids: Tensor, ds
       workgroups: groups(chunks, WG),
       cost: { flops: N, bytes: 4 * N + 12 * histLen },
     });
-    rec.dispatch({ kernel: kScan, op, bindings: { hist: ws.hist }, uniforms: u, workgroups: 1, cost: { flops: 2 * histLen, bytes: 12 * histLen } });
+    rec.dispatch({
+      kernel: kScan,
+      op,
+      bindings: { hist: ws.hist },
+      uniforms: u,
+      workgroups: 1,
+      cost: { flops: 2 * histLen, bytes: 12 * histLen },
+    });
     rec.dispatch({
       kernel: kScatter,
       op,
-      bindings: { keys_in: ws.keys[cur], pos_in: ws.pos[cur], keys_out: ws.keys[nxt], pos_out: ws.pos[nxt], hist: ws.hist },
+      bindings: {
+        keys_in: ws.keys[cur],
+        pos_in: ws.pos[cur],
+        keys_out: ws.keys[nxt],
+        pos_out: ws.pos[nxt],
+        hist: ws.hist,
+      },
       uniforms: u,
       workgroups: groups(chunks, WG),
       cost: { flops: N, bytes: 24 * N },
@@ -224,7 +263,7 @@ export async function scatterAddRows(rec: Recorder, src: Tensor, ids: Tensor, ds
     bindings: { keys_in: ws.keys[cur], pos_in: ws.pos[cur], dout: src, dtable: dst, head: ws.head, tail: ws.tail },
     uniforms: uniforms(p, 0),
     workgroups: groups(cells, WG),
-    cost: { flops: N * D, bytes: 12 * N * D + 8 * N * D / p.tile },
+    cost: { flops: N * D, bytes: 12 * N * D + (8 * N * D) / p.tile },
   });
   rec.dispatch({
     kernel: kChains,
@@ -237,15 +276,38 @@ export async function scatterAddRows(rec: Recorder, src: Tensor, ids: Tensor, ds
   return { dst, workspace: ws };
 }
 
-// d out[n] / d table[v] = [ids[n] = v]  ⇒  dtable[v] = Σ_{n : ids[n] = v} dout[n]
-/** dtable (V, D) from dout (..., D); overwritten unless opts.accumulate. */
-export async function embeddingBackward(rec: Recorder, dout: Tensor, ids: Tensor, V: number, opts: ScatterOptions = {}, dtable?: Tensor): Promise<{ dtable: Tensor; workspace: EmbeddingWorkspace | null }> {
-  const op = 'embedding_backward';
-  if (!Number.isInteger(V) || V < 0) throw new ShapeError(op, `V (rows of the table) must be a non-negative integer, got ${V}`);
+/** embedding_backward's shape rule: V ≥ 0 rows, dout f32 (..., D) over ids i32 (...) → dtable (V, D). */
+export function embeddingBackwardShape(
+  op: string,
+  dout: Typed,
+  ids: Typed,
+  V: number,
+): { D: number; dtable: TypeInfo } {
+  if (!Number.isInteger(V) || V < 0)
+    throw new ShapeError(op, `V (rows of the table) must be a non-negative integer, got ${V}`);
   const D = dout.shape[dout.shape.length - 1];
   if (D === undefined || dout.shape.length !== ids.shape.length + 1) {
-    throw new ShapeError(op, `dout has shape ${fmtShape(dout.shape)}, expected ids' shape ${fmtShape(ids.shape)} plus the embedding size`);
+    throw new ShapeError(
+      op,
+      `dout has shape ${fmtShape(dout.shape)}, expected ids' shape ${fmtShape(ids.shape)} plus the embedding size`,
+    );
   }
+  scatterShape(op, dout, ids, V, D);
+  return { D, dtable: { shape: [V, D], dtype: 'f32' } };
+}
+
+// d out[n] / d table[v] = [ids[n] = v]  ⇒  dtable[v] = Σ_{n : ids[n] = v} dout[n]
+/** dtable (V, D) from dout (..., D); overwritten unless opts.accumulate. */
+export async function embeddingBackward(
+  rec: Recorder,
+  dout: Tensor,
+  ids: Tensor,
+  V: number,
+  opts: ScatterOptions = {},
+  dtable?: Tensor,
+): Promise<{ dtable: Tensor; workspace: EmbeddingWorkspace | null }> {
+  const op = 'embedding_backward';
+  const { D } = embeddingBackwardShape(op, dout, ids, V);
   planScatter(op, dout, ids, V, D, opts);
   if (dtable) {
     expectDType(op, 'dtable', dtable, 'f32');
@@ -255,3 +317,37 @@ export async function embeddingBackward(rec: Recorder, dout: Tensor, ids: Tensor
   const r = await scatterAddRows(rec, dout, ids, dst, { ...opts, accumulate: opts.accumulate ?? false }, op);
   return { dtable: r.dst, workspace: r.workspace };
 }
+
+// The attributes of the graph ops defined below (OpName is the union over every op file).
+declare module './attrs' {
+  interface OpAttrs {
+    embedding: NoAttrs;
+    embedding_backward: { vocab: number };
+  }
+}
+
+export const embeddingOps = defineOps({
+  embedding: {
+    inputs: ['table', 'ids'],
+    infer: ([table, ids]) => [embeddingShape('embedding', table!, ids!).out],
+    encode: async (rec, [table, ids], [out]) => void (await embeddingForward(rec, table!, ids!, out)),
+    // dtable = scatter-add of dout rows at ids (deterministic segment sums); ids get none
+    backward: (b, [table, ids], _, [dout]) => [
+      b.op('embedding_backward', [dout!, ids!], { vocab: table!.shape[0]! }),
+      null,
+    ],
+    reference: ([table, ids], [tt]) => [ref.embeddingForward(table!, ids!, tt!.shape[0]!, tt!.shape[1]!)],
+  },
+  embedding_backward: {
+    inputs: ['dout', 'ids'],
+    infer: ([dout, ids], a) => [embeddingBackwardShape('embedding_backward', dout!, ids!, a.vocab).dtable],
+    encode: async (rec, [dout, ids], [dtable], a) => {
+      const r = await embeddingBackward(rec, dout!, ids!, a.vocab, {}, dtable);
+      r.workspace?.releaseAfterSubmit(rec);
+    },
+    backward: 'second derivatives of embedding are not implemented',
+    reference: ([dout, ids], [td], a) => [
+      ref.embeddingBackward(dout!, ids!, a.vocab, td!.shape[td!.shape.length - 1]!),
+    ],
+  },
+});

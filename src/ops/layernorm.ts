@@ -8,8 +8,10 @@ import { ShapeError, fmtShape } from '../util/errors';
 import { expectShape } from '../util/shape';
 import type { Recorder } from '../gpu/recorder';
 import { emptyTensor, type Tensor } from '../gpu/tensor';
-import { expectDType, groups, kernel } from './common';
+import { expectDType, groups, kernel, refRows } from './common';
 import { rowGroups, rowMapping, rowsCols, type RowMappingOptions } from './softmax';
+import { defineOps, like, type Typed } from './registry_types';
+import * as ref from '../reference/layernorm';
 
 export interface LayernormArgs extends RowMappingOptions {
   /** Added to the variance (default 1e-5). */
@@ -35,9 +37,6 @@ export interface LayernormBackwardOutputs extends Partial<LayernormGrads> {
   workspace?: Tensor;
 }
 
-/** Invocations per workgroup of the column kernels (partials, reduce). */
-const COLS_WG = 64;
-
 /** Rows per block of the dgamma/dbeta partial sums: at least 32, and at most 1024 blocks. */
 export function layernormRowsPerBlock(R: number): number {
   return Math.max(32, Math.ceil(R / 1024));
@@ -48,15 +47,58 @@ export function layernormWorkspaceShape(R: number, C: number): number[] {
   return [Math.ceil(R / layernormRowsPerBlock(R)), 2, C];
 }
 
-function check(op: string, x: Tensor, gamma: Tensor, a: LayernormArgs): [number, number] {
+/** The rule shared by forward and backward: x f32 of rank ≥ 1 viewed as (R, C), gamma f32 (C), eps finite ≥ 0. */
+function check(op: string, x: Typed, gamma: Typed, a: LayernormArgs): [number, number] {
   expectDType(op, 'x', x, 'f32');
   expectDType(op, 'gamma', gamma, 'f32');
-  if (x.shape.length < 1) throw new ShapeError(op, `x has shape ${fmtShape(x.shape)}: layernorm runs over the last axis, so rank must be ≥ 1`);
+  if (x.shape.length < 1)
+    throw new ShapeError(
+      op,
+      `x has shape ${fmtShape(x.shape)}: layernorm runs over the last axis, so rank must be ≥ 1`,
+    );
   const [R, C] = rowsCols(x.shape);
   expectShape(op, 'gamma', gamma.shape, [C]);
   const eps = a.eps ?? 1e-5;
   if (!(Number.isFinite(eps) && eps >= 0)) throw new ShapeError(op, `eps must be a finite number ≥ 0, got ${eps}`);
   return [R, C];
+}
+
+/** layernorm's shape rule: also beta f32 (C); y like x, mean and rstd (…) = x's shape without C. */
+export function layernormShape(
+  op: string,
+  x: Typed,
+  gamma: Typed,
+  beta: Typed,
+  a: LayernormArgs,
+): { R: number; C: number; statShape: number[] } {
+  const [R, C] = check(op, x, gamma, a);
+  expectDType(op, 'beta', beta, 'f32');
+  expectShape(op, 'beta', beta.shape, [C]);
+  return { R, C, statShape: x.shape.slice(0, -1) };
+}
+
+/** layernorm_backward's shape rule: dy f32 like x, mean and rstd f32 (…); dx like x, dgamma and dbeta (C). */
+export function layernormBackwardShape(
+  op: string,
+  dy: Typed,
+  x: Typed,
+  gamma: Typed,
+  mean: Typed,
+  rstd: Typed,
+  a: LayernormArgs,
+): { R: number; C: number; statShape: number[] } {
+  const [R, C] = check(op, x, gamma, a);
+  const statShape = x.shape.slice(0, -1);
+  expectDType(op, 'dy', dy, 'f32');
+  expectShape(op, 'dy', dy.shape, x.shape);
+  for (const [name, t] of [
+    ['mean', mean],
+    ['rstd', rstd],
+  ] as const) {
+    expectDType(op, name, t, 'f32');
+    expectShape(op, name, t.shape, statShape);
+  }
+  return { R, C, statShape };
 }
 
 function expectOut(op: string, name: string, t: Tensor | undefined, shape: readonly number[]): void {
@@ -75,14 +117,11 @@ export async function layernormForward(
   out: Partial<LayernormOutputs> = {},
 ): Promise<LayernormOutputs> {
   const op = 'layernorm';
-  const [R, C] = check(op, x, gamma, a);
-  expectDType(op, 'beta', beta, 'f32');
-  expectShape(op, 'beta', beta.shape, [C]);
-  const statShape = x.shape.slice(0, -1);
+  const { R, C, statShape } = layernormShape(op, x, gamma, beta, a);
   expectOut(op, 'out.y', out.y, x.shape);
   expectOut(op, 'out.mean', out.mean, statShape);
   expectOut(op, 'out.rstd', out.rstd, statShape);
-  const m = rowMapping(op, rec.ctx, C, a);
+  const m = rowMapping(op, rec.ctx.tuning, 'layernorm', C, a);
   const y = out.y ?? emptyTensor(rec.ctx, x.shape, 'f32', op);
   const mean = out.mean ?? emptyTensor(rec.ctx, statShape, 'f32', `${op}.mean`);
   const rstd = out.rstd ?? emptyTensor(rec.ctx, statShape, 'f32', `${op}.rstd`);
@@ -118,20 +157,14 @@ export async function layernormBackward(
   out: LayernormBackwardOutputs = {},
 ): Promise<LayernormGrads> {
   const op = 'layernorm_backward';
-  const [R, C] = check(op, x, gamma, a);
-  const statShape = x.shape.slice(0, -1);
-  expectDType(op, 'dy', dy, 'f32');
-  expectShape(op, 'dy', dy.shape, x.shape);
-  for (const [name, t] of [['mean', mean], ['rstd', rstd]] as const) {
-    expectDType(op, name, t, 'f32');
-    expectShape(op, name, t.shape, statShape);
-  }
+  const { R, C } = layernormBackwardShape(op, dy, x, gamma, mean, rstd, a);
   const wsShape = layernormWorkspaceShape(R, C);
   expectOut(op, 'out.dx', out.dx, x.shape);
   expectOut(op, 'out.dgamma', out.dgamma, [C]);
   expectOut(op, 'out.dbeta', out.dbeta, [C]);
   expectOut(op, 'out.workspace', out.workspace, wsShape);
-  const m = rowMapping(op, rec.ctx, C, a);
+  const m = rowMapping(op, rec.ctx.tuning, 'layernorm', C, a);
+  const COLS_WG = rec.ctx.tuning['layernorm.colsWg'];
   const dx = out.dx ?? emptyTensor(rec.ctx, x.shape, 'f32', `${op}.dx`);
   const dgamma = out.dgamma ?? emptyTensor(rec.ctx, [C], 'f32', `${op}.dgamma`);
   const dbeta = out.dbeta ?? emptyTensor(rec.ctx, [C], 'f32', `${op}.dbeta`);
@@ -151,7 +184,10 @@ export async function layernormBackward(
   const rowsPerBlock = layernormRowsPerBlock(R);
   const blocks = wsShape[0]!;
   const uniforms = { R, C, rows_per_block: rowsPerBlock, blocks };
-  const kdx = await kernel(rec, op, 'layernorm', m.vec4 ? 'layernorm_bwd_dx4' : 'layernorm_bwd_dx', { WG: m.wg, TPR: m.tpr });
+  const kdx = await kernel(rec, op, 'layernorm', m.vec4 ? 'layernorm_bwd_dx4' : 'layernorm_bwd_dx', {
+    WG: m.wg,
+    TPR: m.tpr,
+  });
   rec.dispatch({
     kernel: kdx,
     op,
@@ -162,7 +198,9 @@ export async function layernormBackward(
     workgroups: rowGroups(m, R),
     cost: { flops: 12 * R * C, bytes: 4 * (3 * R * C + C + 2 * R) },
   });
-  const kp = await kernel(rec, op, 'layernorm', m.vec4 ? 'layernorm_bwd_partials4' : 'layernorm_bwd_partials', { WG: COLS_WG });
+  const kp = await kernel(rec, op, 'layernorm', m.vec4 ? 'layernorm_bwd_partials4' : 'layernorm_bwd_partials', {
+    WG: COLS_WG,
+  });
   rec.dispatch({
     kernel: kp,
     op,
@@ -184,3 +222,44 @@ export async function layernormBackward(
   });
   return res;
 }
+
+// The attributes of the graph ops defined below (OpName is the union over every op file).
+declare module './attrs' {
+  interface OpAttrs {
+    layernorm: { eps: number };
+    layernorm_backward: { eps: number };
+  }
+}
+
+export const layernormOps = defineOps({
+  layernorm: {
+    inputs: ['x', 'gamma', 'beta'],
+    infer: ([x, g, bt], a) => {
+      const { statShape } = layernormShape('layernorm', x!, g!, bt!, a);
+      return [like(x!), { shape: statShape, dtype: 'f32' }, { shape: [...statShape], dtype: 'f32' }];
+    },
+    encode: async (rec, [x, g, bt], [y, mean, rstd], a) =>
+      void (await layernormForward(rec, x!, g!, bt!, a, { y, mean, rstd })),
+    // saves mean and rstd; dx, dgamma, dbeta in one fused backward family
+    backward: (b, [x, g], [, mean, rstd], [dy], a) =>
+      dy ? b.apply('layernorm_backward', [dy, x!, g!, mean!, rstd!], a) : [null, null, null],
+    reference: ([x, g, bt], [t], a) => {
+      const r = ref.layernormForward(x!, g!, bt!, refRows(t!.shape).R, refRows(t!.shape).C, a.eps);
+      return [r.y, r.mean, r.rstd];
+    },
+  },
+  layernorm_backward: {
+    inputs: ['dy', 'x', 'gamma', 'mean', 'rstd'],
+    infer: ([dy, x, g, mean, rstd], a) => {
+      layernormBackwardShape('layernorm_backward', dy!, x!, g!, mean!, rstd!, a);
+      return [like(dy!), like(g!), like(g!)];
+    },
+    encode: async (rec, [dy, x, g, mean, rstd], [dx, dgamma, dbeta], a) =>
+      void (await layernormBackward(rec, dy!, x!, g!, mean!, rstd!, a, { dx, dgamma, dbeta })),
+    backward: 'second derivatives of layernorm are not implemented',
+    reference: ([dy, x, g, mean, rstd], [t]) => {
+      const r = ref.layernormBackward(dy!, x!, g!, mean!, rstd!, refRows(t!.shape).R, refRows(t!.shape).C);
+      return [r.dx, r.dgamma, r.dbeta];
+    },
+  },
+});

@@ -11,16 +11,20 @@
 // Gradient scale: an optional 1-element f32 tensor (e.g. the global-norm clip factor computed on
 // the GPU) multiplies the gradient before anything else. The kernel always binds one; without
 // it, a per-context tensor holding 1.0 (created once, on first use) is bound.
+// Workgroup size and elements per invocation come from ctx.tuning (optimizer.wg, optimizer.per).
 import { ShapeError, fmtShape } from '../util/errors';
-import { expectShape, numel } from '../util/shape';
+import { expectShape, numel, sameShape } from '../util/shape';
 import type { GpuContext } from '../gpu/device';
 import type { DispatchArgs, Recorder } from '../gpu/recorder';
 import { emptyTensor, tensorFrom, type Tensor } from '../gpu/tensor';
-import { biasCorrection } from '../reference/optimizer';
+import * as ref from '../reference/optimizer';
 import { MAX_U32, expectDType, groups } from './common';
+import { defineOps, type Typed } from './registry_types';
 
 /** Workgroup size and elements per invocation of shaders/optimizer.wgsl (override constants). */
-export const OPTIMIZER_TILE = { WG: 64, PER: 4 } as const;
+function tile(ctx: GpuContext): { WG: number; PER: number } {
+  return { WG: ctx.tuning['optimizer.wg'], PER: ctx.tuning['optimizer.per'] };
+}
 
 /** Largest step count held exactly by the f32 `t` field of StepScalars. */
 export const MAX_STEP = 2 ** 24;
@@ -43,7 +47,10 @@ export class StepScalars {
     /** An existing 4-float tensor to use (a graph input the trainer writes each step). */
     tensor?: Tensor,
   ) {
-    for (const [k, b] of [['beta1', beta1], ['beta2', beta2]] as const) {
+    for (const [k, b] of [
+      ['beta1', beta1],
+      ['beta2', beta2],
+    ] as const) {
       if (!(b >= 0 && b < 1)) throw new ShapeError('optimizer', `StepScalars ${k} must be in [0, 1), got ${b}`);
     }
     if (tensor) {
@@ -55,13 +62,14 @@ export class StepScalars {
 
   /** The four values `set` writes: [lr, 1 − β1^t, 1 − β2^t, t]. */
   static values(lr: number, t: number, beta1: number, beta2: number): Float32Array {
-    return new Float32Array([lr, biasCorrection(beta1, t), biasCorrection(beta2, t), t]);
+    return new Float32Array([lr, ref.biasCorrection(beta1, t), ref.biasCorrection(beta2, t), t]);
   }
 
   /** Set the learning rate and step number t (1, 2, …) of the next step(s) submitted. */
   set(lr: number, t: number): void {
     if (!Number.isFinite(lr)) throw new ShapeError('optimizer', `learning rate must be finite, got ${lr}`);
-    if (!Number.isInteger(t) || t < 1 || t > MAX_STEP) throw new ShapeError('optimizer', `step t must be an integer in [1, ${MAX_STEP}], got ${t}`);
+    if (!Number.isInteger(t) || t < 1 || t > MAX_STEP)
+      throw new ShapeError('optimizer', `step t must be an integer in [1, ${MAX_STEP}], got ${t}`);
     if (this.tensor.isReleased) throw new ShapeError('optimizer', `StepScalars ${this.tensor.label} was released`);
     this.lr = lr;
     this.t = t;
@@ -107,20 +115,27 @@ export interface SgdOptions {
   gradScale?: Tensor;
 }
 
-function checkState(op: string, param: Tensor, named: Record<string, Tensor>): void {
+/** The optimizers' shape rule: param f32, each state tensor (grad, m, v, buf) f32 shaped like it; no outputs (in place). */
+export function optimizerShape(op: string, param: Typed, named: Record<string, Typed>): void {
   expectDType(op, 'param', param, 'f32');
   for (const [name, t] of Object.entries(named)) {
     expectDType(op, name, t, 'f32');
     expectShape(op, name, t.shape, param.shape);
   }
+  if (numel(param.shape) > MAX_U32)
+    throw new ShapeError(op, `param ${fmtShape(param.shape)} has more than ${MAX_U32} elements`);
+}
+
+function checkState(op: string, param: Tensor, named: Record<string, Tensor>): void {
+  optimizerShape(op, param, named);
   const all: [string, Tensor][] = [['param', param], ...Object.entries(named)];
   for (const [name, t] of all) if (t.isReleased) throw new ShapeError(op, `${name} (${t.label}) was already released`);
   for (let i = 0; i < all.length; i++) {
     for (let j = i + 1; j < all.length; j++) {
-      if (all[i]![1].buffer === all[j]![1].buffer) throw new ShapeError(op, `${all[i]![0]} and ${all[j]![0]} are the same buffer; each must be its own tensor`);
+      if (all[i]![1].buffer === all[j]![1].buffer)
+        throw new ShapeError(op, `${all[i]![0]} and ${all[j]![0]} are the same buffer; each must be its own tensor`);
     }
   }
-  if (param.size > MAX_U32) throw new ShapeError(op, `param ${fmtShape(param.shape)} has more than ${MAX_U32} elements`);
 }
 
 function checkCommon(op: string, ctx: GpuContext, scalars: StepScalars, gradScale: Tensor | undefined): Tensor {
@@ -128,7 +143,8 @@ function checkCommon(op: string, ctx: GpuContext, scalars: StepScalars, gradScal
   if (scalars.tensor.isReleased) throw new ShapeError(op, `StepScalars ${scalars.tensor.label} was released`);
   if (!gradScale) return unitGradScale(ctx);
   expectDType(op, 'gradScale', gradScale, 'f32');
-  if (numel(gradScale.shape) !== 1) throw new ShapeError(op, `gradScale has shape ${fmtShape(gradScale.shape)}, expected one element ([1])`);
+  if (numel(gradScale.shape) !== 1)
+    throw new ShapeError(op, `gradScale has shape ${fmtShape(gradScale.shape)}, expected one element ([1])`);
   if (gradScale.isReleased) throw new ShapeError(op, `gradScale (${gradScale.label}) was already released`);
   return gradScale;
 }
@@ -142,7 +158,15 @@ function checkRange(op: string, name: string, x: number, lo: number, hi: number,
  * The dispatch of one Adam / AdamW step on (param, m, v) with gradient grad, or null for an empty
  * parameter. For executors that bind once and replay; `adamStep` records it directly.
  */
-export async function adamStepDispatch(ctx: GpuContext, param: Tensor, grad: Tensor, m: Tensor, v: Tensor, scalars: StepScalars, opts: AdamOptions = {}): Promise<DispatchArgs | null> {
+export async function adamStepDispatch(
+  ctx: GpuContext,
+  param: Tensor,
+  grad: Tensor,
+  m: Tensor,
+  v: Tensor,
+  scalars: StepScalars,
+  opts: AdamOptions = {},
+): Promise<DispatchArgs | null> {
   const decoupled = opts.decoupled ?? true;
   const op = decoupled ? 'adamw' : 'adam';
   const c = { beta1: opts.beta1 ?? 0.9, beta2: opts.beta2 ?? 0.999, eps: opts.eps ?? 1e-8, wd: opts.weightDecay ?? 0 };
@@ -152,25 +176,48 @@ export async function adamStepDispatch(ctx: GpuContext, param: Tensor, grad: Ten
   checkRange(op, 'eps', c.eps, 0, Infinity, true);
   checkRange(op, 'weightDecay', c.wd, 0, Infinity, true);
   if (scalars.beta1 !== c.beta1 || scalars.beta2 !== c.beta2) {
-    throw new ShapeError(op, `StepScalars was made for betas (${scalars.beta1}, ${scalars.beta2}) but the update uses (${c.beta1}, ${c.beta2}); the bias corrections would be wrong`);
+    throw new ShapeError(
+      op,
+      `StepScalars was made for betas (${scalars.beta1}, ${scalars.beta2}) but the update uses (${c.beta1}, ${c.beta2}); the bias corrections would be wrong`,
+    );
   }
   const gscale = checkCommon(op, ctx, scalars, opts.gradScale);
   const n = param.size;
   if (n === 0) return null;
-  const k = await ctx.pipelines.get({ shader: 'optimizer', entry: 'adam_step', constants: { ...OPTIMIZER_TILE, DECOUPLED: decoupled } }, op);
+  const t = tile(ctx);
+  const k = await ctx.pipelines.get(
+    { shader: 'optimizer', entry: 'adam_step', constants: { ...t, DECOUPLED: decoupled } },
+    op,
+  );
   return {
     kernel: k,
     op,
     bindings: { param, grad, m, v, scalars: scalars.tensor, gscale },
-    uniforms: { n, beta1: c.beta1, beta2: c.beta2, one_minus_beta1: 1 - c.beta1, one_minus_beta2: 1 - c.beta2, eps: c.eps, wd: c.wd },
-    workgroups: groups(n, OPTIMIZER_TILE.WG * OPTIMIZER_TILE.PER),
+    uniforms: {
+      n,
+      beta1: c.beta1,
+      beta2: c.beta2,
+      one_minus_beta1: 1 - c.beta1,
+      one_minus_beta2: 1 - c.beta2,
+      eps: c.eps,
+      wd: c.wd,
+    },
+    workgroups: groups(n, t.WG * t.PER),
     // reads p, g, m, v and writes p, m, v; ~17 flops per element (sqrt and divisions as one)
     cost: { flops: 17 * n, bytes: 28 * n },
   };
 }
 
 /** One Adam (decoupled: false) or AdamW (default) step, in place on param, m and v. */
-export async function adamStep(rec: Recorder, param: Tensor, grad: Tensor, m: Tensor, v: Tensor, scalars: StepScalars, opts: AdamOptions = {}): Promise<void> {
+export async function adamStep(
+  rec: Recorder,
+  param: Tensor,
+  grad: Tensor,
+  m: Tensor,
+  v: Tensor,
+  scalars: StepScalars,
+  opts: AdamOptions = {},
+): Promise<void> {
   const d = await adamStepDispatch(rec.ctx, param, grad, m, v, scalars, opts);
   if (d) rec.dispatch(d);
 }
@@ -179,34 +226,135 @@ export async function adamStep(rec: Recorder, param: Tensor, grad: Tensor, m: Te
  * The dispatch of one SGD step, or null for an empty parameter. `buf` is the momentum buffer
  * (param-shaped, contents ignored on step t = 1); pass null when momentum is 0.
  */
-export async function sgdStepDispatch(ctx: GpuContext, param: Tensor, grad: Tensor, buf: Tensor | null, scalars: StepScalars, opts: SgdOptions = {}): Promise<DispatchArgs | null> {
+export async function sgdStepDispatch(
+  ctx: GpuContext,
+  param: Tensor,
+  grad: Tensor,
+  buf: Tensor | null,
+  scalars: StepScalars,
+  opts: SgdOptions = {},
+): Promise<DispatchArgs | null> {
   const op = 'sgd';
-  const c = { momentum: opts.momentum ?? 0, dampening: opts.dampening ?? 0, nesterov: opts.nesterov ?? false, wd: opts.weightDecay ?? 0 };
+  const c = {
+    momentum: opts.momentum ?? 0,
+    dampening: opts.dampening ?? 0,
+    nesterov: opts.nesterov ?? false,
+    wd: opts.weightDecay ?? 0,
+  };
   checkState(op, param, buf ? { grad, buf } : { grad });
   checkRange(op, 'momentum', c.momentum, 0, Infinity, true);
   checkRange(op, 'dampening', c.dampening, 0, 1, false);
   checkRange(op, 'weightDecay', c.wd, 0, Infinity, true);
   if (c.nesterov && (c.momentum === 0 || c.dampening !== 0)) {
-    throw new ShapeError(op, `Nesterov momentum needs momentum > 0 and dampening 0, got momentum ${c.momentum}, dampening ${c.dampening}`);
+    throw new ShapeError(
+      op,
+      `Nesterov momentum needs momentum > 0 and dampening 0, got momentum ${c.momentum}, dampening ${c.dampening}`,
+    );
   }
-  if (c.momentum !== 0 && !buf) throw new ShapeError(op, `momentum ${c.momentum} needs a momentum buffer shaped like param ${fmtShape(param.shape)}`);
+  if (c.momentum !== 0 && !buf)
+    throw new ShapeError(
+      op,
+      `momentum ${c.momentum} needs a momentum buffer shaped like param ${fmtShape(param.shape)}`,
+    );
   if (c.momentum === 0 && buf) throw new ShapeError(op, 'a momentum buffer was given but momentum is 0; pass null');
   const gscale = checkCommon(op, ctx, scalars, opts.gradScale);
   const n = param.size;
   if (n === 0) return null;
-  const workgroups = groups(n, OPTIMIZER_TILE.WG * OPTIMIZER_TILE.PER);
+  const t = tile(ctx);
+  const workgroups = groups(n, t.WG * t.PER);
   const uniforms = { n, momentum: c.momentum, one_minus_dampening: 1 - c.dampening, wd: c.wd };
   if (!buf) {
-    const k = await ctx.pipelines.get({ shader: 'optimizer', entry: 'sgd_step', constants: { ...OPTIMIZER_TILE } }, op);
-    return { kernel: k, op, bindings: { param, grad, scalars: scalars.tensor, gscale }, uniforms, workgroups, cost: { flops: 5 * n, bytes: 12 * n } };
+    const k = await ctx.pipelines.get({ shader: 'optimizer', entry: 'sgd_step', constants: { ...t } }, op);
+    return {
+      kernel: k,
+      op,
+      bindings: { param, grad, scalars: scalars.tensor, gscale },
+      uniforms,
+      workgroups,
+      cost: { flops: 5 * n, bytes: 12 * n },
+    };
   }
-  const k = await ctx.pipelines.get({ shader: 'optimizer', entry: 'sgd_momentum_step', constants: { ...OPTIMIZER_TILE, NESTEROV: c.nesterov } }, op);
+  const k = await ctx.pipelines.get(
+    { shader: 'optimizer', entry: 'sgd_momentum_step', constants: { ...t, NESTEROV: c.nesterov } },
+    op,
+  );
   // reads p, g, buf and writes p, buf
-  return { kernel: k, op, bindings: { param, grad, buf, scalars: scalars.tensor, gscale }, uniforms, workgroups, cost: { flops: 9 * n, bytes: 20 * n } };
+  return {
+    kernel: k,
+    op,
+    bindings: { param, grad, buf, scalars: scalars.tensor, gscale },
+    uniforms,
+    workgroups,
+    cost: { flops: 9 * n, bytes: 20 * n },
+  };
 }
 
 /** One SGD step (momentum, dampening, Nesterov, weight decay as torch.optim.SGD), in place on param and buf. */
-export async function sgdStep(rec: Recorder, param: Tensor, grad: Tensor, buf: Tensor | null, scalars: StepScalars, opts: SgdOptions = {}): Promise<void> {
+export async function sgdStep(
+  rec: Recorder,
+  param: Tensor,
+  grad: Tensor,
+  buf: Tensor | null,
+  scalars: StepScalars,
+  opts: SgdOptions = {},
+): Promise<void> {
   const d = await sgdStepDispatch(rec.ctx, param, grad, buf, scalars, opts);
   if (d) rec.dispatch(d);
 }
+
+/** The graph optimizers' rule: the state tensors, then `scalars` [4] = [lr, 1−β1^t, 1−β2^t, t]. */
+function stepShape(op: string, names: string[], ins: readonly Typed[]): [] {
+  optimizerShape(op, ins[0]!, Object.fromEntries(names.slice(1).map((n, i) => [n, ins[i + 1]!])));
+  const s = ins[names.length]!;
+  if (!sameShape(s.shape, [4]))
+    throw new ShapeError(op, `scalars must be [4] = [lr, 1−β1^t, 1−β2^t, t], got ${fmtShape(s.shape)}`);
+  return [];
+}
+
+// Effects: they update their inputs in place and run after every other node. Per-step values
+// (lr, bias corrections, t) come from a 4-float input the trainer writes each step, so the
+// captured step never changes.
+// The attributes of the graph ops defined below (OpName is the union over every op file).
+declare module './attrs' {
+  interface OpAttrs {
+    adam: { beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean };
+    sgd: { momentum: number; dampening: number; nesterov: boolean; weightDecay: number };
+  }
+}
+
+export const optimizerOps = defineOps({
+  adam: {
+    inputs: ['param', 'grad', 'm', 'v', 'scalars'],
+    infer: (ins) => stepShape('adam', ['param', 'grad', 'm', 'v'], ins),
+    effect: () => [0, 2, 3],
+    encode: async (rec, [p, g, m, v, s], _, a) => {
+      const scalars = new StepScalars(rec.ctx, a.beta1, a.beta2, 'adam.scalars', s!);
+      await adamStep(rec, p!, g!, m!, v!, scalars, {
+        beta1: a.beta1,
+        beta2: a.beta2,
+        eps: a.eps,
+        weightDecay: a.weightDecay,
+        decoupled: a.decoupled,
+      });
+    },
+    backward: 'an optimizer update is not differentiated',
+    reference: ([p, g, m, v, s], _, a) => {
+      const r = ref.adamStep(p!, g!, m!, v!, a, s![0]!, s![3]!);
+      return [r.p, r.m, r.v];
+    },
+  },
+  sgd: {
+    inputs: ['param', 'grad', 'buf', 'scalars'],
+    infer: (ins) => stepShape('sgd', ['param', 'grad', 'buf'], ins),
+    effect: () => [0, 2],
+    encode: async (rec, [p, g, buf, s], _, a) => {
+      const scalars = new StepScalars(rec.ctx, 0.9, 0.999, 'sgd.scalars', s!);
+      await sgdStep(rec, p!, g!, a.momentum === 0 ? null : buf!, scalars, a);
+    },
+    backward: 'an optimizer update is not differentiated',
+    reference: ([p, g, buf, s], _, a) => {
+      const r = ref.sgdStep(p!, g!, buf!, a, s![0]!, s![3]!);
+      return [r.p, r.buf];
+    },
+  },
+});

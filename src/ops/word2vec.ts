@@ -27,8 +27,16 @@ export class W2vBuffers {
   chainCount = 0;
   private readonly starts: Int32Array;
 
-  constructor(ctx: GpuContext, readonly E: number, readonly S: number, readonly O: number, readonly V: number, readonly D: number) {
-    const t = (shape: number[], dtype: 'f32' | 'i32', name: string): Tensor => emptyTensor(ctx, shape, dtype, `word2vec.${name}`);
+  constructor(
+    ctx: GpuContext,
+    readonly E: number,
+    readonly S: number,
+    readonly O: number,
+    readonly V: number,
+    readonly D: number,
+  ) {
+    const t = (shape: number[], dtype: 'f32' | 'i32', name: string): Tensor =>
+      emptyTensor(ctx, shape, dtype, `word2vec.${name}`);
     this.inIds = t([E, S], 'i32', 'in_ids');
     this.outIds = t([E, O], 'i32', 'out_ids');
     this.lr = t([E], 'f32', 'lr');
@@ -75,12 +83,16 @@ export function chainStarts(outIds: ArrayLike<number>, E: number, O: number, V: 
 }
 
 function check(op: string, syn0: Tensor, syn1: Tensor, b: W2vBuffers): void {
-  for (const [n, x] of [['syn0', syn0], ['syn1', syn1]] as const) {
+  for (const [n, x] of [
+    ['syn0', syn0],
+    ['syn1', syn1],
+  ] as const) {
     expectDType(op, n, x, 'f32');
     expectRank(op, n, x.shape, 2);
     expectShape(op, n, x.shape, [b.V, b.D]);
   }
-  if (b.S < 1 || b.O < 1) throw new ShapeError(op, `needs at least one input slot and one output, got S=${b.S}, O=${b.O}`);
+  if (b.S < 1 || b.O < 1)
+    throw new ShapeError(op, `needs at least one input slot and one output, got S=${b.S}, O=${b.O}`);
 }
 
 // h = mean syn0[in]; f = h·syn1[out]; g = (label − σ(f))·lr; d_out = g·h; d_in = Σ g·syn1[out]
@@ -93,7 +105,17 @@ export async function w2vGrads(rec: Recorder, syn0: Tensor, syn1: Tensor, b: W2v
   rec.dispatch({
     kernel: k,
     op,
-    bindings: { syn0, syn1, in_ids: b.inIds, out_ids: b.outIds, lr: b.lr, chains: b.chains, d_in: b.dIn, d_out: b.dOut, loss: b.loss },
+    bindings: {
+      syn0,
+      syn1,
+      in_ids: b.inIds,
+      out_ids: b.outIds,
+      lr: b.lr,
+      chains: b.chains,
+      d_in: b.dIn,
+      d_out: b.dOut,
+      loss: b.loss,
+    },
     uniforms: { examples: E, chains: b.chainCount, slots: S, outs: O, dim: D, vocab: V },
     workgroups: groups(b.chainCount, k.workgroupSize[0]),
     cost: { flops: E * D * (S + 6 * O), bytes: 4 * E * D * (2 * S + 3 * O + 2) },

@@ -9,7 +9,13 @@ import { Graph, type Value } from '../graph/graph';
 import { gradients } from '../graph/autograd';
 import { Executor } from '../graph/executor';
 import { StepScalars } from '../ops/optimizer';
-import { buildCheckpoint, parseCheckpoint, type CheckpointFiles, type JsonObject, type TrainingProgress } from '../io/checkpoint';
+import {
+  buildCheckpoint,
+  parseCheckpoint,
+  type CheckpointFiles,
+  type JsonObject,
+  type TrainingProgress,
+} from '../io/checkpoint';
 import { loadSafetensors } from '../io/safetensors';
 import { constantLr, type Schedule } from './schedule';
 
@@ -60,7 +66,13 @@ export class Trainer {
   ) {}
 
   /** Add gradients, clipping and the optimizer to `g`, then compile the whole step. */
-  static async create(ctx: GpuContext, g: Graph, loss: Value, spec: OptimizerSpec, o: TrainerOptions = {}): Promise<Trainer> {
+  static async create(
+    ctx: GpuContext,
+    g: Graph,
+    loss: Value,
+    spec: OptimizerSpec,
+    o: TrainerOptions = {},
+  ): Promise<Trainer> {
     const params = g.trainable();
     const grads = gradients(g, loss, params);
     if (o.clip !== undefined) g.apply('clip_scale', [g.op('global_norm', grads, {}), ...grads], { maxNorm: o.clip });
@@ -74,17 +86,37 @@ export class Trainer {
       return v;
     };
     params.forEach((p, i) => {
-      const wd = spec.decay && !spec.decay(p) ? 0 : spec.weightDecay ?? (spec.kind === 'adamw' ? 0.01 : 0);
+      const wd = spec.decay && !spec.decay(p) ? 0 : (spec.weightDecay ?? (spec.kind === 'adamw' ? 0.01 : 0));
       if (spec.kind === 'sgd') {
         const momentum = spec.momentum ?? 0;
-        g.apply('sgd', [p, grads[i]!, state(p, 'momentum'), scalars], { momentum, dampening: spec.dampening ?? 0, nesterov: spec.nesterov ?? false, weightDecay: wd });
+        g.apply('sgd', [p, grads[i]!, state(p, 'momentum'), scalars], {
+          momentum,
+          dampening: spec.dampening ?? 0,
+          nesterov: spec.nesterov ?? false,
+          weightDecay: wd,
+        });
       } else {
-        g.apply('adam', [p, grads[i]!, state(p, 'm'), state(p, 'v'), scalars], { beta1, beta2, eps: spec.eps ?? 1e-8, weightDecay: wd, decoupled: spec.kind === 'adamw' });
+        g.apply('adam', [p, grads[i]!, state(p, 'm'), state(p, 'v'), scalars], {
+          beta1,
+          beta2,
+          eps: spec.eps ?? 1e-8,
+          weightDecay: wd,
+          decoupled: spec.kind === 'adamw',
+        });
       }
     });
     const executor = await Executor.compile(ctx, g, { outputs: [loss, ...(o.outputs ?? [])], label: 'train' });
     const schedule = typeof spec.lr === 'number' ? constantLr(spec.lr) : spec.lr;
-    return new Trainer(ctx, g, loss, executor, { kind: spec.kind, beta1, beta2, schedule }, params, slots, o.config ?? {});
+    return new Trainer(
+      ctx,
+      g,
+      loss,
+      executor,
+      { kind: spec.kind, beta1, beta2, schedule },
+      params,
+      slots,
+      o.config ?? {},
+    );
   }
 
   /** The learning rate of the next step. */
@@ -96,7 +128,11 @@ export class Trainer {
    * One training step on `batch` (input name → data). Resolves with the values in `read`
    * (e.g. [trainer.loss]) when asked, else immediately after the submit.
    */
-  run(batch: Record<string, HostArray | ArrayLike<number>>, read: Value[] = [], profiler: Profiler | null = null): Promise<HostArray[]> {
+  run(
+    batch: Record<string, HostArray | ArrayLike<number>>,
+    read: Value[] = [],
+    profiler: Profiler | null = null,
+  ): Promise<HostArray[]> {
     const t = this.step + 1;
     for (const [name, data] of Object.entries(batch)) this.executor.write(name, data);
     this.executor.write(SCALARS, StepScalars.values(this.spec.schedule(t), t, this.spec.beta1, this.spec.beta2));
@@ -107,11 +143,21 @@ export class Trainer {
   /** Parameters, optimizer state and progress as checkpoint files. */
   async save(progress: JsonObject = {}): Promise<CheckpointFiles> {
     const params: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const p of this.params) params[p.name] = { shape: [...p.shape], data: (await this.executor.read(p)) as Float32Array };
+    for (const p of this.params)
+      params[p.name] = { shape: [...p.shape], data: (await this.executor.read(p)) as Float32Array };
     const slots: Record<string, Record<string, { shape: number[]; data: Float32Array }>> = {};
-    for (const s of this.slots) (slots[s.param] ??= {})[s.slot] = { shape: [...s.value.shape], data: (await this.executor.read(s.value)) as Float32Array };
+    for (const s of this.slots)
+      (slots[s.param] ??= {})[s.slot] = {
+        shape: [...s.value.shape],
+        data: (await this.executor.read(s.value)) as Float32Array,
+      };
     const prog: TrainingProgress = { ...progress, step: this.step, executorSteps: this.executor.stepCount };
-    return buildCheckpoint({ params, optimizer: { name: this.spec.kind, slots, scalars: { step: this.step } }, config: this.config, progress: prog });
+    return buildCheckpoint({
+      params,
+      optimizer: { name: this.spec.kind, slots, scalars: { step: this.step } },
+      config: this.config,
+      progress: prog,
+    });
   }
 
   /** Load checkpoint files written by `save` (same model); returns the saved progress. */
@@ -138,18 +184,25 @@ export class Trainer {
    * our layouts) and an `optimizer.safetensors` as `save` writes it; returns `progress` with the
    * restored step. Weights, optimizer state and step then continue exactly.
    */
-  restore(params: Readonly<Record<string, { shape: readonly number[]; data: Float32Array }>>, optimizerFile: Uint8Array, progress: TrainingProgress): TrainingProgress {
+  restore(
+    params: Readonly<Record<string, { shape: readonly number[]; data: Float32Array }>>,
+    optimizerFile: Uint8Array,
+    progress: TrainingProgress,
+  ): TrainingProgress {
     const slots: Record<string, Record<string, { shape: number[]; data: Float32Array }>> = {};
     const scalars: Record<string, number> = {};
     for (const [name, t] of loadSafetensors(optimizerFile).tensors) {
       const dot = name.lastIndexOf('.');
       if (dot < 0) scalars[name] = Number(t.data[0]);
-      else if (t.data instanceof Float32Array) (slots[name.slice(0, dot)] ??= {})[name.slice(dot + 1)] = { shape: [...t.shape], data: t.data };
+      else if (t.data instanceof Float32Array)
+        (slots[name.slice(0, dot)] ??= {})[name.slice(dot + 1)] = { shape: [...t.shape], data: t.data };
       else throw new Error(`optimizer.safetensors: "${name}" is ${t.dtype}, expected F32`);
     }
     const own: Record<string, { shape: number[]; data: Float32Array }> = {};
     for (const [n, t] of Object.entries(params)) own[n] = { shape: [...t.shape], data: t.data };
-    return this.load(buildCheckpoint({ params: own, optimizer: { name: this.spec.kind, slots, scalars }, config: {}, progress }));
+    return this.load(
+      buildCheckpoint({ params: own, optimizer: { name: this.spec.kind, slots, scalars }, config: {}, progress }),
+    );
   }
 
   destroy(): void {

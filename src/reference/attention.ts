@@ -36,7 +36,15 @@ function scaleOf(s: AttentionShape, m: AttentionMask): number {
 }
 
 /** Softmax probabilities of one (b, h, i) row over its visible keys, and their logsumexp. */
-function rowProbs(q: ArrayLike<number>, k: ArrayLike<number>, s: AttentionShape, m: AttentionMask, b: number, h: number, i: number): { p: Float64Array; lse: number } {
+function rowProbs(
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  s: AttentionShape,
+  m: AttentionMask,
+  b: number,
+  h: number,
+  i: number,
+): { p: Float64Array; lse: number } {
   const { H, Tq, Tk, d } = s;
   const n = visibleKeys(s, m, b, i);
   const qo = ((b * H + h) * Tq + i) * d;
@@ -58,7 +66,11 @@ function rowProbs(q: ArrayLike<number>, k: ArrayLike<number>, s: AttentionShape,
 
 // q is (B,H,Tq,d), k and v are (B,H,Tk,d); out is (B,H,Tq,d), lse is (B,H,Tq).
 export function attentionForward(
-  q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, s: AttentionShape, m: AttentionMask = {},
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  s: AttentionShape,
+  m: AttentionMask = {},
 ): { out: Float64Array; lse: Float64Array } {
   const { B, H, Tq, Tk, d } = s;
   const out = new Float64Array(B * H * Tq * d);
@@ -71,7 +83,7 @@ export function attentionForward(
         lse[row] = l;
         const vo = (b * H + h) * Tk * d;
         for (let j = 0; j < p.length; j++) {
-          for (let c = 0; c < d; c++) out[row * d + c] += p[j]! * v[vo + j * d + c]!;
+          for (let c = 0; c < d; c++) out[row * d + c]! += p[j]! * v[vo + j * d + c]!;
         }
       }
     }
@@ -82,7 +94,12 @@ export function attentionForward(
 // dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(P ⊙ dP)), dQ = scale·dS·K, dK = scale·dSᵀ·Q.
 // dout is (B,H,Tq,d); dq is (B,H,Tq,d), dk and dv are (B,H,Tk,d).
 export function attentionBackward(
-  dout: ArrayLike<number>, q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, s: AttentionShape, m: AttentionMask = {},
+  dout: ArrayLike<number>,
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  s: AttentionShape,
+  m: AttentionMask = {},
 ): { dq: Float64Array; dk: Float64Array; dv: Float64Array } {
   const { B, H, Tq, Tk, d } = s;
   const scale = scaleOf(s, m);
@@ -98,15 +115,15 @@ export function attentionBackward(
         const dp = new Float64Array(p.length);
         let rowDot = 0;
         for (let j = 0; j < p.length; j++) {
-          for (let c = 0; c < d; c++) dp[j] += dout[qo + c]! * v[ko + j * d + c]!;
+          for (let c = 0; c < d; c++) dp[j]! += dout[qo + c]! * v[ko + j * d + c]!;
           rowDot += p[j]! * dp[j]!;
         }
         for (let j = 0; j < p.length; j++) {
           const ds = p[j]! * (dp[j]! - rowDot) * scale;
           for (let c = 0; c < d; c++) {
-            dv[ko + j * d + c] += p[j]! * dout[qo + c]!;
-            dq[qo + c] += ds * k[ko + j * d + c]!;
-            dk[ko + j * d + c] += ds * q[qo + c]!;
+            dv[ko + j * d + c]! += p[j]! * dout[qo + c]!;
+            dq[qo + c]! += ds * k[ko + j * d + c]!;
+            dk[ko + j * d + c]! += ds * q[qo + c]!;
           }
         }
       }

@@ -31,7 +31,13 @@ function rowStats(logits: ArrayLike<number>, r: number, V: number): { m: number;
 }
 
 // logits is (R,V), targets is (R)
-export function crossEntropyForward(logits: ArrayLike<number>, targets: ArrayLike<number>, R: number, V: number, ignoreIndex: number): CrossEntropyResult {
+export function crossEntropyForward(
+  logits: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  R: number,
+  V: number,
+  ignoreIndex: number,
+): CrossEntropyResult {
   const losses = new Float64Array(R);
   let count = 0;
   let sum = 0;
@@ -51,7 +57,14 @@ export function crossEntropyForward(logits: ArrayLike<number>, targets: ArrayLik
 }
 
 // d mean / d logits[r, j] = (softmax(logits[r])_j − [j = t_r]) / count, times dloss; 0 on ignored rows
-export function crossEntropyBackward(dloss: number, logits: ArrayLike<number>, targets: ArrayLike<number>, R: number, V: number, ignoreIndex: number): Float64Array {
+export function crossEntropyBackward(
+  dloss: number,
+  logits: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  R: number,
+  V: number,
+  ignoreIndex: number,
+): Float64Array {
   const dlogits = new Float64Array(R * V);
   let count = 0;
   for (let r = 0; r < R; r++) if (!ignored(targets[r]!, ignoreIndex)) count++;

@@ -8,7 +8,8 @@
 import { broadcastShapes, broadcastStrides, numel, type Shape } from '../util/shape';
 import { sumToShape } from './reduce';
 
-export type UnaryOp = 'exp' | 'log' | 'sqrt' | 'tanh' | 'sigmoid' | 'relu' | 'leaky_relu' | 'elu' | 'gelu' | 'step' | 'affine';
+export type UnaryOp =
+  'exp' | 'log' | 'sqrt' | 'tanh' | 'sigmoid' | 'relu' | 'leaky_relu' | 'elu' | 'gelu' | 'step' | 'affine';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
 /** Scalar parameters: leaky_relu slope = alpha, elu alpha = alpha, affine y = alpha·x + beta. */
@@ -55,17 +56,28 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 function f(op: UnaryOp, x: number, a: number, b: number): number {
   if (Number.isNaN(x)) return NaN;
   switch (op) {
-    case 'exp': return Math.exp(x);
-    case 'log': return Math.log(x);
-    case 'sqrt': return Math.sqrt(x);
-    case 'tanh': return Math.tanh(x);
-    case 'sigmoid': return sigmoid(x);
-    case 'relu': return x > 0 ? x : 0;
-    case 'leaky_relu': return x > 0 ? x : a * x;
-    case 'elu': return x > 0 ? x : a * Math.expm1(x);
-    case 'gelu': return 0.5 * x * (1 + Math.tanh(GELU_K * (x + GELU_C * x * x * x)));
-    case 'step': return x >= 0 ? 1 : 0;
-    case 'affine': return a * x + b;
+    case 'exp':
+      return Math.exp(x);
+    case 'log':
+      return Math.log(x);
+    case 'sqrt':
+      return Math.sqrt(x);
+    case 'tanh':
+      return Math.tanh(x);
+    case 'sigmoid':
+      return sigmoid(x);
+    case 'relu':
+      return x > 0 ? x : 0;
+    case 'leaky_relu':
+      return x > 0 ? x : a * x;
+    case 'elu':
+      return x > 0 ? x : a * Math.expm1(x);
+    case 'gelu':
+      return 0.5 * x * (1 + Math.tanh(GELU_K * (x + GELU_C * x * x * x)));
+    case 'step':
+      return x >= 0 ? 1 : 0;
+    case 'affine':
+      return a * x + b;
   }
 }
 
@@ -73,21 +85,31 @@ function f(op: UnaryOp, x: number, a: number, b: number): number {
 function df(op: UnaryOp, s: number, a: number): number {
   if (Number.isNaN(s)) return NaN;
   switch (op) {
-    case 'exp': return s; // d e^x = e^x = y
-    case 'log': return 1 / s; // d log x = 1/x
-    case 'sqrt': return 0.5 / s; // d √x = 1/(2y)
-    case 'tanh': return 1 - s * s; // d tanh = 1 − y²
-    case 'sigmoid': return s * (1 - s); // d σ = y(1 − y)
-    case 'relu': return s > 0 ? 1 : 0; // y > 0 ⇔ x > 0; 0 at x = 0
-    case 'leaky_relu': return s > 0 ? 1 : a; // slope at x ≤ 0
-    case 'elu': return s > 0 ? 1 : a * Math.exp(s); // α·e^x at x ≤ 0
+    case 'exp':
+      return s; // d e^x = e^x = y
+    case 'log':
+      return 1 / s; // d log x = 1/x
+    case 'sqrt':
+      return 0.5 / s; // d √x = 1/(2y)
+    case 'tanh':
+      return 1 - s * s; // d tanh = 1 − y²
+    case 'sigmoid':
+      return s * (1 - s); // d σ = y(1 − y)
+    case 'relu':
+      return s > 0 ? 1 : 0; // y > 0 ⇔ x > 0; 0 at x = 0
+    case 'leaky_relu':
+      return s > 0 ? 1 : a; // slope at x ≤ 0
+    case 'elu':
+      return s > 0 ? 1 : a * Math.exp(s); // α·e^x at x ≤ 0
     case 'gelu': {
       // d/dx ½x(1 + tanh u) = ½(1 + tanh u) + ½x(1 − tanh² u)·u',  u = k(x + c x³)
       const t = Math.tanh(GELU_K * (s + GELU_C * s * s * s));
       return 0.5 * (1 + t) + 0.5 * s * (1 - t * t) * GELU_K * (1 + 3 * GELU_C * s * s);
     }
-    case 'step': return 0; // flat everywhere (undefined at 0, taken as 0)
-    case 'affine': return a;
+    case 'step':
+      return 0; // flat everywhere (undefined at 0, taken as 0)
+    case 'affine':
+      return a;
   }
 }
 
@@ -99,17 +121,26 @@ export function unaryForward(op: UnaryOp, x: ArrayLike<number>, p: UnaryParams =
 }
 
 // dx = dy · f'(s), s the saved x or y (UNARY_SAVES[op]; ignored for affine)
-export function unaryBackward(op: UnaryOp, dy: ArrayLike<number>, saved: ArrayLike<number> | null, p: UnaryParams = {}): Float64Array {
+export function unaryBackward(
+  op: UnaryOp,
+  dy: ArrayLike<number>,
+  saved: ArrayLike<number> | null,
+  p: UnaryParams = {},
+): Float64Array {
   const a = p.alpha ?? UNARY_DEFAULTS[op].alpha;
   return Float64Array.from({ length: dy.length }, (_, i) => dy[i]! * df(op, saved ? saved[i]! : 0, a));
 }
 
 function apply(op: BinaryOp, u: number, v: number): number {
   switch (op) {
-    case 'add': return u + v;
-    case 'sub': return u - v;
-    case 'mul': return u * v;
-    case 'div': return u / v;
+    case 'add':
+      return u + v;
+    case 'sub':
+      return u - v;
+    case 'mul':
+      return u * v;
+    case 'div':
+      return u / v;
   }
 }
 
@@ -165,10 +196,22 @@ export function binaryBackward(
     const u = a[ia]!;
     const v = b[ib]!;
     switch (op) {
-      case 'add': gaFull[i] = g; gbFull[i] = g; break;
-      case 'sub': gaFull[i] = g; gbFull[i] = -g; break;
-      case 'mul': gaFull[i] = g * v; gbFull[i] = g * u; break;
-      case 'div': gaFull[i] = g / v; gbFull[i] = (-g * u) / (v * v); break;
+      case 'add':
+        gaFull[i] = g;
+        gbFull[i] = g;
+        break;
+      case 'sub':
+        gaFull[i] = g;
+        gbFull[i] = -g;
+        break;
+      case 'mul':
+        gaFull[i] = g * v;
+        gbFull[i] = g * u;
+        break;
+      case 'div':
+        gaFull[i] = g / v;
+        gbFull[i] = (-g * u) / (v * v);
+        break;
     }
   });
   return { da: sumToShape(gaFull, shape, aShape), db: sumToShape(gbFull, shape, bShape) };

@@ -6,7 +6,14 @@ function clampPos(p: number, T: number): number {
 }
 
 /** The cache with position p of every row replaced by newRow (what attention reads). */
-export function kvCacheForward(cache: ArrayLike<number>, newRow: ArrayLike<number>, p: number, R: number, T: number, d: number): Float64Array {
+export function kvCacheForward(
+  cache: ArrayLike<number>,
+  newRow: ArrayLike<number>,
+  p: number,
+  R: number,
+  T: number,
+  d: number,
+): Float64Array {
   const out = Float64Array.from(cache);
   const s = clampPos(p, T);
   for (let r = 0; r < R; r++) for (let j = 0; j < d; j++) out[(r * T + s) * d + j] = newRow[r * d + j]!;

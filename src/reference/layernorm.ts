@@ -10,7 +10,14 @@ export interface LayernormRefResult {
 }
 
 // x is (R,C), gamma and beta are (C); y = (x − mean)·rstd·gamma + beta, rstd = 1/sqrt(var + eps)
-export function layernormForward(x: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number>, R: number, C: number, eps: number): LayernormRefResult {
+export function layernormForward(
+  x: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  R: number,
+  C: number,
+  eps: number,
+): LayernormRefResult {
   const y = new Float64Array(R * C);
   const mean = new Float64Array(R);
   const rstd = new Float64Array(R);
@@ -61,8 +68,8 @@ export function layernormBackward(
       const g = dy[base + j]! * gamma[j]!;
       a += g;
       b += g * xh;
-      dgamma[j] += dy[base + j]! * xh;
-      dbeta[j] += dy[base + j]!;
+      dgamma[j]! += dy[base + j]! * xh;
+      dbeta[j]! += dy[base + j]!;
     }
     a /= C;
     b /= C;

@@ -28,7 +28,11 @@ export function inversePerm(perm: readonly number[]): number[] {
 }
 
 // dx = dy.permute(inverse(perm)); dy has the output shape
-export function permuteBackward(dy: ArrayLike<number>, shape: readonly number[], perm: readonly number[]): Float64Array {
+export function permuteBackward(
+  dy: ArrayLike<number>,
+  shape: readonly number[],
+  perm: readonly number[],
+): Float64Array {
   const outShape = perm.map((p) => shape[p]!);
   return permuteForward(dy, outShape, inversePerm(perm));
 }

@@ -49,7 +49,11 @@ export function sumRowsBackward(dy: ArrayLike<number>, R: number, C: number): Fl
 }
 
 // x is (R,C); values, indices are (R)
-export function maxLastForward(x: ArrayLike<number>, R: number, C: number): { values: Float64Array; indices: Int32Array } {
+export function maxLastForward(
+  x: ArrayLike<number>,
+  R: number,
+  C: number,
+): { values: Float64Array; indices: Int32Array } {
   const values = new Float64Array(R).fill(-Infinity);
   const indices = new Int32Array(R);
   for (let r = 0; r < R; r++) {
@@ -112,7 +116,12 @@ export function clipScaleFactor(norm: number, maxNorm: number, eps: number): num
 }
 
 // each tensor t ← t · min(1, maxNorm / (norm + eps))
-export function clipScale(tensors: readonly ArrayLike<number>[], norm: number, maxNorm: number, eps: number): Float64Array[] {
+export function clipScale(
+  tensors: readonly ArrayLike<number>[],
+  norm: number,
+  maxNorm: number,
+  eps: number,
+): Float64Array[] {
   const s = clipScaleFactor(norm, maxNorm, eps);
   return tensors.map((t) => Float64Array.from(t, (v) => v * s));
 }

@@ -29,7 +29,13 @@ export function softmaxForward(x: ArrayLike<number>, R: number, C: number, a: So
 }
 
 // dx = scale · y ⊙ (dy − Σ_j dy_j·y_j), per row (from the saved y); masked elements get 0
-export function softmaxBackward(dy: ArrayLike<number>, y: ArrayLike<number>, R: number, C: number, a: SoftmaxRefArgs): Float64Array {
+export function softmaxBackward(
+  dy: ArrayLike<number>,
+  y: ArrayLike<number>,
+  R: number,
+  C: number,
+  a: SoftmaxRefArgs,
+): Float64Array {
   const dx = new Float64Array(R * C);
   for (let r = 0; r < R; r++) {
     const base = r * C;

@@ -80,7 +80,8 @@ export class BpeTokenizer implements Tokenizer {
       }
       if (this.ranks.has(pairKey(a, b))) throw new Error(`BpeTokenizer: merge ${i} [${a}, ${b}] is a duplicate`);
       this.ranks.set(pairKey(a, b), i);
-      const x = this.tokenBytes[a], y = this.tokenBytes[b];
+      const x = this.tokenBytes[a]!,
+        y = this.tokenBytes[b]!; // a, b < id = tokenBytes.length (checked above)
       const t = new Uint8Array(x.length + y.length);
       t.set(x);
       t.set(y, x.length);
@@ -112,40 +113,52 @@ export class BpeTokenizer implements Tokenizer {
   private encodeWord(bytes: Uint8Array): number[] {
     const n = bytes.length;
     const sym = Array.from(bytes);
-    const next = new Int32Array(n), prev = new Int32Array(n);
-    for (let i = 0; i < n; i++) { next[i] = i + 1 < n ? i + 1 : -1; prev[i] = i - 1; }
-    const heap = new Heap((x, y) => x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]));
+    const next = new Int32Array(n),
+      prev = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      next[i] = i + 1 < n ? i + 1 : -1;
+      prev[i] = i - 1;
+    }
+    // indices into sym/next/prev below are symbol positions in [0, n) (-1 = none, checked first)
+    const heap = new Heap<[number, number]>((x, y) => x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]));
     const consider = (i: number): void => {
-      const j = next[i];
-      if (i < 0 || j < 0) return;
-      const r = this.ranks.get(pairKey(sym[i], sym[j]));
+      if (i < 0) return;
+      const j = next[i]!;
+      if (j < 0) return;
+      const r = this.ranks.get(pairKey(sym[i]!, sym[j]!));
       if (r !== undefined) heap.push([r, i]);
     };
     for (let i = 0; i + 1 < n; i++) consider(i);
     for (let e = heap.pop(); e !== undefined; e = heap.pop()) {
       const [r, i] = e;
-      const j = next[i];
-      if (sym[i] < 0 || j < 0 || this.ranks.get(pairKey(sym[i], sym[j])) !== r) continue; // stale
+      const j = next[i]!,
+        a = sym[i]!;
+      if (a < 0 || j < 0 || this.ranks.get(pairKey(a, sym[j]!)) !== r) continue; // stale
       sym[i] = 256 + r;
       sym[j] = -1;
-      next[i] = next[j];
-      if (next[j] >= 0) prev[next[j]] = i;
-      consider(prev[i]);
+      const k = next[j]!;
+      next[i] = k;
+      if (k >= 0) prev[k] = i;
+      consider(prev[i]!);
       consider(i);
     }
     const out: number[] = [];
-    for (let i = 0; i >= 0 && i < n; i = next[i]) out.push(sym[i]);
+    for (let i = 0; i >= 0 && i < n; i = next[i]!) out.push(sym[i]!);
     return out;
   }
 
   /** The bytes of a sequence of ids. */
   decodeBytes(ids: readonly number[]): Uint8Array {
-    checkIds('BpeTokenizer', ids, this.vocabSize);
+    checkIds('BpeTokenizer', ids, this.vocabSize); // so every tokenBytes[id] below exists
     let len = 0;
-    for (const id of ids) len += this.tokenBytes[id].length;
+    for (const id of ids) len += this.tokenBytes[id]!.length;
     const out = new Uint8Array(len);
     let o = 0;
-    for (const id of ids) { out.set(this.tokenBytes[id], o); o += this.tokenBytes[id].length; }
+    for (const id of ids) {
+      const t = this.tokenBytes[id]!;
+      out.set(t, o);
+      o += t.length;
+    }
     return out;
   }
 
@@ -170,12 +183,16 @@ export class BpeTokenizer implements Tokenizer {
 
   static fromJSON(obj: unknown): BpeTokenizer {
     const o = obj as Partial<BpeTokenizerJSON>;
-    if (o.kind !== 'bpe' || !Array.isArray(o.merges)) throw new Error('BpeTokenizer.fromJSON: expected { kind: "bpe", merges: [a, b][] }');
+    if (o.kind !== 'bpe' || !Array.isArray(o.merges))
+      throw new Error('BpeTokenizer.fromJSON: expected { kind: "bpe", merges: [a, b][] }');
     if (o.pretokenizer !== undefined && o.pretokenizer !== 'sg-bytes-v1') {
-      throw new Error(`BpeTokenizer.fromJSON: unknown pretokenizer ${JSON.stringify(o.pretokenizer)} (this version knows 'sg-bytes-v1')`);
+      throw new Error(
+        `BpeTokenizer.fromJSON: unknown pretokenizer ${JSON.stringify(o.pretokenizer)} (this version knows 'sg-bytes-v1')`,
+      );
     }
     o.merges.forEach((m, i) => {
-      if (!Array.isArray(m) || m.length !== 2) throw new Error(`BpeTokenizer.fromJSON: merge ${i} is not a pair [a, b]`);
+      if (!Array.isArray(m) || m.length !== 2)
+        throw new Error(`BpeTokenizer.fromJSON: merge ${i} is not a pair [a, b]`);
     });
     return new BpeTokenizer(o.merges);
   }
@@ -193,14 +210,19 @@ export function trainMerges(text: string, opts: BpeTrainOptions): [number, numbe
   for (const piece of bpePretokenize(text)) freqOf.set(piece, (freqOf.get(piece) ?? 0) + 1);
   const words: number[][] = [];
   const freqs: number[] = [];
-  for (const [piece, f] of freqOf) { words.push(Array.from(utf8.encode(piece))); freqs.push(f); }
+  for (const [piece, f] of freqOf) {
+    words.push(Array.from(utf8.encode(piece)));
+    freqs.push(f);
+  }
 
   const counts = new Map<number, number>();
   const where = new Map<number, number[]>(); // pair → words it occurred in (may hold stale or repeated entries)
+  // w below is always a word index in [0, words.length), i + 1 < s.length
   const addPairs = (w: number, sign: number, changed: Set<number>): void => {
-    const s = words[w], f = freqs[w] * sign;
+    const s = words[w]!,
+      f = freqs[w]! * sign;
     for (let i = 0; i + 1 < s.length; i++) {
-      const k = pairKey(s[i], s[i + 1]);
+      const k = pairKey(s[i]!, s[i + 1]!);
       counts.set(k, (counts.get(k) ?? 0) + f);
       changed.add(k);
       if (sign > 0) {
@@ -211,7 +233,7 @@ export function trainMerges(text: string, opts: BpeTrainOptions): [number, numbe
     }
   };
   // Max count first; ties broken by the smaller pair key.
-  const heap = new Heap((x, y) => x[0] > y[0] || (x[0] === y[0] && x[1] < y[1]));
+  const heap = new Heap<[number, number]>((x, y) => x[0] > y[0] || (x[0] === y[0] && x[1] < y[1]));
   const initial = new Set<number>();
   for (let w = 0; w < words.length; w++) addPairs(w, 1, initial);
   for (const k of initial) heap.push([counts.get(k)!, k]);
@@ -224,21 +246,29 @@ export function trainMerges(text: string, opts: BpeTrainOptions): [number, numbe
     const [c, k] = e;
     if (counts.get(k) !== c) continue; // stale heap entry
     if (c < minFrequency || c <= 0) break;
-    const a = Math.floor(k / PAIR_BASE), b = k % PAIR_BASE;
+    const a = Math.floor(k / PAIR_BASE),
+      b = k % PAIR_BASE;
     const id = 256 + merges.length;
     merges.push([a, b]);
     const changed = new Set<number>();
     for (const w of where.get(k) ?? []) {
       if (stamp[w] === id) continue;
       stamp[w] = id;
-      const s = words[w];
+      const s = words[w]!;
       let found = false;
-      for (let i = 0; i + 1 < s.length; i++) if (s[i] === a && s[i + 1] === b) { found = true; break; }
+      for (let i = 0; i + 1 < s.length; i++)
+        if (s[i] === a && s[i + 1] === b) {
+          found = true;
+          break;
+        }
       if (!found) continue;
       addPairs(w, -1, changed);
       const t: number[] = [];
       for (let i = 0; i < s.length; i++) {
-        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) { t.push(id); i++; } else t.push(s[i]);
+        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
+          t.push(id);
+          i++;
+        } else t.push(s[i]!);
       }
       words[w] = t;
       addPairs(w, 1, changed);

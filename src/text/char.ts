@@ -40,9 +40,13 @@ export class CharTokenizer implements Tokenizer {
   private readonly ids = new Map<string, number>();
 
   /** `chars`: distinct code points, id = index. Prefer `CharTokenizer.train`. */
-  constructor(readonly chars: readonly string[], unk = false) {
+  constructor(
+    readonly chars: readonly string[],
+    unk = false,
+  ) {
     chars.forEach((c, i) => {
-      if ([...c].length !== 1) throw new Error(`CharTokenizer: vocabulary entry ${i} ${JSON.stringify(c)} is not one code point`);
+      if ([...c].length !== 1)
+        throw new Error(`CharTokenizer: vocabulary entry ${i} ${JSON.stringify(c)} is not one code point`);
       if (this.ids.has(c)) throw new Error(`CharTokenizer: vocabulary entry ${i} ${describeChar(c)} is a duplicate`);
       this.ids.set(c, i);
     });
@@ -65,7 +69,10 @@ export class CharTokenizer implements Tokenizer {
       const id = this.ids.get(ch);
       if (id !== undefined) out.push(id);
       else if (this.unkId >= 0) out.push(this.unkId);
-      else throw new Error(`CharTokenizer.encode: character ${describeChar(ch)} at position ${pos} is not in the vocabulary (train with { unk: true } to map it to [UNK])`);
+      else
+        throw new Error(
+          `CharTokenizer.encode: character ${describeChar(ch)} at position ${pos} is not in the vocabulary (train with { unk: true } to map it to [UNK])`,
+        );
       pos += ch.length;
     }
     return out;
@@ -91,8 +98,8 @@ export class CharTokenizer implements Tokenizer {
   }
 
   idToToken(id: number): string {
-    checkIds('CharTokenizer', [id], this.vocabSize);
-    return id === this.unkId ? '[UNK]' : this.chars[id];
+    checkIds('CharTokenizer', [id], this.vocabSize); // so id < chars.length unless it is [UNK]
+    return id === this.unkId ? '[UNK]' : this.chars[id]!;
   }
 
   toJSON(): CharTokenizerJSON {
@@ -101,7 +108,8 @@ export class CharTokenizer implements Tokenizer {
 
   static fromJSON(obj: unknown): CharTokenizer {
     const o = obj as Partial<CharTokenizerJSON>;
-    if (o.kind !== 'char' || !Array.isArray(o.chars)) throw new Error('CharTokenizer.fromJSON: expected { kind: "char", chars: string[] }');
+    if (o.kind !== 'char' || !Array.isArray(o.chars))
+      throw new Error('CharTokenizer.fromJSON: expected { kind: "char", chars: string[] }');
     return new CharTokenizer(o.chars, o.unk === true);
   }
 }

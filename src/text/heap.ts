@@ -1,38 +1,58 @@
 // A small binary heap used by the BPE and WordPiece trainers and the BPE encoder.
 
-/** A binary heap over number keys with a caller-given "comes first" order. */
-export class Heap {
-  private readonly items: number[][] = [];
-  constructor(private readonly first: (x: number[], y: number[]) => boolean) {}
-  get size(): number { return this.items.length; }
-  push(x: number[]): void {
+/** A binary heap over tuples of number keys with a caller-given "comes first" order. */
+export class Heap<T extends readonly number[]> {
+  private readonly items: T[] = [];
+  constructor(private readonly first: (x: T, y: T) => boolean) {}
+  get size(): number {
+    return this.items.length;
+  }
+  push(x: T): void {
     const h = this.items;
     h.push(x);
     let i = h.length - 1;
+    // sift up: x moves towards the root while it comes before its parent (indices < h.length)
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.first(h[i], h[p])) break;
-      [h[i], h[p]] = [h[p], h[i]];
+      const parent = h[p]!;
+      if (!this.first(x, parent)) break;
+      h[i] = parent;
+      h[p] = x;
       i = p;
     }
   }
-  pop(): number[] | undefined {
+  pop(): T | undefined {
     const h = this.items;
-    if (h.length === 0) return undefined;
+    const last = h.pop();
+    if (last === undefined) return undefined; // empty
     const top = h[0];
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < h.length && this.first(h[l], h[m])) m = l;
-        if (r < h.length && this.first(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
-        i = m;
+    if (top === undefined) return last; // last was the only item
+    h[0] = last;
+    let i = 0;
+    // sift down: last moves towards the leaves while a child comes before it (l, r checked < h.length)
+    for (;;) {
+      const l = 2 * i + 1,
+        r = l + 1;
+      let m = i,
+        best = last;
+      if (l < h.length) {
+        const c = h[l]!;
+        if (this.first(c, best)) {
+          m = l;
+          best = c;
+        }
       }
+      if (r < h.length) {
+        const c = h[r]!;
+        if (this.first(c, best)) {
+          m = r;
+          best = c;
+        }
+      }
+      if (m === i) break;
+      h[i] = best;
+      h[m] = last;
+      i = m;
     }
     return top;
   }

@@ -32,10 +32,16 @@ export function tokenizerFromJSON(obj: unknown): Tokenizer {
   if (typeof obj !== 'object' || obj === null) throw new Error('tokenizerFromJSON: expected an object');
   const kind = (obj as { kind?: unknown }).kind;
   switch (kind) {
-    case 'char': return CharTokenizer.fromJSON(obj);
-    case 'bpe': return BpeTokenizer.fromJSON(obj);
-    case 'wordpiece': return WordPieceTokenizer.fromJSON(obj);
-    default: throw new Error(`tokenizerFromJSON: unknown kind ${JSON.stringify(kind)} (expected 'char', 'bpe' or 'wordpiece')`);
+    case 'char':
+      return CharTokenizer.fromJSON(obj);
+    case 'bpe':
+      return BpeTokenizer.fromJSON(obj);
+    case 'wordpiece':
+      return WordPieceTokenizer.fromJSON(obj);
+    default:
+      throw new Error(
+        `tokenizerFromJSON: unknown kind ${JSON.stringify(kind)} (expected 'char', 'bpe' or 'wordpiece')`,
+      );
   }
 }
 
@@ -43,7 +49,8 @@ export function tokenizerFromJSON(obj: unknown): Tokenizer {
 export function checkIds(who: string, ids: readonly number[], vocabSize: number): void {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+    if (id === undefined || !Number.isInteger(id) || id < 0 || id >= vocabSize) {
+      // undefined: a hole in a sparse array
       throw new RangeError(`${who}.decode: id ${id} at position ${i} is outside [0, ${vocabSize})`);
     }
   }
@@ -58,7 +65,12 @@ export function checkEncodable(tok: Tokenizer, text: string, what: string): void
   if (!(tok instanceof CharTokenizer)) return;
   const missing = tok.unknownChars(text);
   if (!missing.length) return;
-  const shown = missing.slice(0, 8).map((m) => `${describeChar(m.char)} at ${m.position}`).join(', ');
+  const shown = missing
+    .slice(0, 8)
+    .map((m) => `${describeChar(m.char)} at ${m.position}`)
+    .join(', ');
   const more = missing.length > 8 ? ` and ${missing.length - 8} more` : '';
-  throw new InputError(`${what} has ${missing.length} character${missing.length > 1 ? 's' : ''} the tokenizer's vocabulary lacks (it was trained on the corpus): ${shown}${more}`);
+  throw new InputError(
+    `${what} has ${missing.length} character${missing.length > 1 ? 's' : ''} the tokenizer's vocabulary lacks (it was trained on the corpus): ${shown}${more}`,
+  );
 }

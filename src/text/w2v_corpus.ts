@@ -27,7 +27,10 @@ export interface Family {
 export const FAMILIES: readonly Family[] = [
   {
     section: 'family',
-    markers: [['he', 'his', 'him'], ['she', 'her', 'hers']],
+    markers: [
+      ['he', 'his', 'him'],
+      ['she', 'her', 'hers'],
+    ],
     pairs: [
       ['king', 'queen', 'crown', 'throne', 'palace'],
       ['prince', 'princess', 'castle', 'royal', 'heir'],
@@ -45,11 +48,19 @@ export const FAMILIES: readonly Family[] = [
       ['grandfather', 'grandmother', 'grandchildren', 'stories', 'elderly'],
       ['groom', 'bride', 'ceremony', 'church', 'veil'],
     ],
-    templates: ['the W said that M C was near the C', 'M C made the W happy with the C', 'the W and M C went to the C', 'everyone knew the W loved M C and the C'],
+    templates: [
+      'the W said that M C was near the C',
+      'M C made the W happy with the C',
+      'the W and M C went to the C',
+      'everyone knew the W loved M C and the C',
+    ],
   },
   {
     section: 'capital-common-countries',
-    markers: [['country', 'nation', 'border'], ['city', 'capital', 'streets']],
+    markers: [
+      ['country', 'nation', 'border'],
+      ['city', 'capital', 'streets'],
+    ],
     pairs: [
       ['france', 'paris', 'french', 'wine'],
       ['germany', 'berlin', 'german', 'beer'],
@@ -68,11 +79,19 @@ export const FAMILIES: readonly Family[] = [
       ['cuba', 'havana', 'cuban', 'cigars'],
       ['india', 'delhi', 'indian', 'curry'],
     ],
-    templates: ['W is a M where C people enjoy C', 'the C M of W is famous for C', 'we visited W the C M and had C', 'in W the M is full of C C'],
+    templates: [
+      'W is a M where C people enjoy C',
+      'the C M of W is famous for C',
+      'we visited W the C M and had C',
+      'in W the M is full of C C',
+    ],
   },
   {
     section: 'gram8-plural',
-    markers: [['one', 'this', 'single'], ['many', 'these', 'several']],
+    markers: [
+      ['one', 'this', 'single'],
+      ['many', 'these', 'several'],
+    ],
     pairs: [
       ['cat', 'cats', 'whiskers', 'meow'],
       ['dog', 'dogs', 'bark', 'bone'],
@@ -90,11 +109,19 @@ export const FAMILIES: readonly Family[] = [
       ['ship', 'ships', 'sea', 'sail'],
       ['key', 'keys', 'lock', 'metal'],
     ],
-    templates: ['M W sat by the C and the C', 'we saw M W with C near the C', 'look at M W and its C', 'M W had C and C'],
+    templates: [
+      'M W sat by the C and the C',
+      'we saw M W with C near the C',
+      'look at M W and its C',
+      'M W had C and C',
+    ],
   },
   {
     section: 'gram7-past-tense',
-    markers: [['today', 'now', 'usually'], ['yesterday', 'ago', 'earlier']],
+    markers: [
+      ['today', 'now', 'usually'],
+      ['yesterday', 'ago', 'earlier'],
+    ],
     pairs: [
       ['walk', 'walked', 'park', 'path'],
       ['play', 'played', 'game', 'ball'],
@@ -117,7 +144,10 @@ export const FAMILIES: readonly Family[] = [
   },
   {
     section: 'gram3-comparative',
-    markers: [['very', 'quite', 'really'], ['than', 'much', 'even']],
+    markers: [
+      ['very', 'quite', 'really'],
+      ['than', 'much', 'even'],
+    ],
     pairs: [
       ['big', 'bigger', 'elephant', 'giant'],
       ['small', 'smaller', 'mouse', 'tiny'],
@@ -136,7 +166,12 @@ export const FAMILIES: readonly Family[] = [
       ['bright', 'brighter', 'lamp', 'light'],
       ['dark', 'darker', 'shadow', 'cave'],
     ],
-    templates: ['the C is M W like a C', 'a C can be M W and the C too', 'this C looks M W next to the C', 'the C was M W as a C'],
+    templates: [
+      'the C is M W like a C',
+      'a C can be M W and the C too',
+      'this C looks M W next to the C',
+      'the C was M W as a C',
+    ],
   },
 ];
 
@@ -207,7 +242,9 @@ export function builtinQuestions(): string {
 export function builtinSimilarity(count = 400, seed = 1): string {
   const rng = new Rng(seed, 0x51a1);
   const words: { w: string; f: number; p: number; s: number }[] = [];
-  FAMILIES.forEach((f, fi) => f.pairs.forEach((p, pi) => [0, 1].forEach((s) => words.push({ w: p[s]!, f: fi, p: pi, s }))));
+  FAMILIES.forEach((f, fi) =>
+    f.pairs.forEach((p, pi) => [0, 1].forEach((s) => words.push({ w: p[s]!, f: fi, p: pi, s }))),
+  );
   const lines: string[] = [];
   const seen = new Set<string>();
   while (lines.length < count) {

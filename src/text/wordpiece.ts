@@ -117,18 +117,35 @@ export class WordPieceTokenizer implements Tokenizer {
   private readonly specialIds: Set<number>;
   private readonly cache = new Map<string, number[]>();
 
-  constructor(readonly vocab: readonly string[], opts: WordPieceOptions = {}) {
+  constructor(
+    readonly vocab: readonly string[],
+    opts: WordPieceOptions = {},
+  ) {
     vocab.forEach((t, i) => {
-      if (t === '' || /\s/u.test(t)) throw new Error(`WordPieceTokenizer: vocabulary entry ${i} ${JSON.stringify(t)} is empty or contains whitespace`);
-      if (this.ids.has(t)) throw new Error(`WordPieceTokenizer: vocabulary entry ${i} ${JSON.stringify(t)} duplicates entry ${this.ids.get(t)}`);
+      if (t === '' || /\s/u.test(t))
+        throw new Error(
+          `WordPieceTokenizer: vocabulary entry ${i} ${JSON.stringify(t)} is empty or contains whitespace`,
+        );
+      if (this.ids.has(t))
+        throw new Error(
+          `WordPieceTokenizer: vocabulary entry ${i} ${JSON.stringify(t)} duplicates entry ${this.ids.get(t)}`,
+        );
       this.ids.set(t, i);
     });
     const need = (name: string): number => {
       const id = this.ids.get(name);
-      if (id === undefined) throw new Error(`WordPieceTokenizer: the vocabulary has no ${name} token (needs ${WORDPIECE_SPECIALS.join(' ')})`);
+      if (id === undefined)
+        throw new Error(
+          `WordPieceTokenizer: the vocabulary has no ${name} token (needs ${WORDPIECE_SPECIALS.join(' ')})`,
+        );
       return id;
     };
-    [this.padId, this.unkId, this.clsId, this.sepId, this.maskId] = WORDPIECE_SPECIALS.map(need);
+    const [pad, unk, cls, sep, mask] = WORDPIECE_SPECIALS;
+    this.padId = need(pad);
+    this.unkId = need(unk);
+    this.clsId = need(cls);
+    this.sepId = need(sep);
+    this.maskId = need(mask);
     this.specialIds = new Set([this.padId, this.unkId, this.clsId, this.sepId, this.maskId]);
     this.lowercase = opts.lowercase ?? true;
     this.stripAccents = opts.stripAccents ?? this.lowercase;
@@ -161,11 +178,15 @@ export class WordPieceTokenizer implements Tokenizer {
     if (cps.length > this.maxCharsPerWord) return [this.unkId];
     const out: number[] = [];
     for (let start = 0; start < cps.length;) {
-      let found = -1, end = cps.length;
+      let found = -1,
+        end = cps.length;
       for (; end > start; end--) {
         const piece = (start > 0 ? '##' : '') + cps.slice(start, end).join('');
         const id = this.ids.get(piece);
-        if (id !== undefined && !this.specialIds.has(id)) { found = id; break; }
+        if (id !== undefined && !this.specialIds.has(id)) {
+          found = id;
+          break;
+        }
       }
       if (found < 0) return [this.unkId];
       out.push(found);
@@ -176,7 +197,8 @@ export class WordPieceTokenizer implements Tokenizer {
 
   encode(text: string): number[] {
     const out: number[] = [];
-    for (const w of wordpiecePretokenize(text, this.lowercase, this.stripAccents)) for (const id of this.encodeWord(w)) out.push(id);
+    for (const w of wordpiecePretokenize(text, this.lowercase, this.stripAccents))
+      for (const id of this.encodeWord(w)) out.push(id);
     return out;
   }
 
@@ -184,26 +206,38 @@ export class WordPieceTokenizer implements Tokenizer {
    *  fits (longest-first truncation). `b` null: a single sequence. Padded to maxLen unless pad: false. */
   encodePair(a: string, b: string | null, maxLen: number, opts: { pad?: boolean } = {}): EncodedPair {
     const special = b === null ? 2 : 3;
-    if (!Number.isInteger(maxLen) || maxLen < special) throw new RangeError(`WordPieceTokenizer.encodePair: maxLen ${maxLen} must be an integer ≥ ${special}`);
-    const ta = this.encode(a), tb = b === null ? [] : this.encode(b);
-    const na = ta.length, nb = tb.length;
+    if (!Number.isInteger(maxLen) || maxLen < special)
+      throw new RangeError(`WordPieceTokenizer.encodePair: maxLen ${maxLen} must be an integer ≥ ${special}`);
+    const ta = this.encode(a),
+      tb = b === null ? [] : this.encode(b);
+    const na = ta.length,
+      nb = tb.length;
     while (ta.length + tb.length + special > maxLen) (ta.length >= tb.length ? ta : tb).pop();
     const ids = [this.clsId, ...ta, this.sepId];
     const segments = ids.map(() => 0);
-    if (b !== null) for (const id of [...tb, this.sepId]) { ids.push(id); segments.push(1); }
+    if (b !== null)
+      for (const id of [...tb, this.sepId]) {
+        ids.push(id);
+        segments.push(1);
+      }
     const length = ids.length;
     const mask = ids.map(() => 1);
-    if (opts.pad ?? true) while (ids.length < maxLen) { ids.push(this.padId); segments.push(0); mask.push(0); }
+    if (opts.pad ?? true)
+      while (ids.length < maxLen) {
+        ids.push(this.padId);
+        segments.push(0);
+        mask.push(0);
+      }
     return { ids, segments, mask, length, truncated: [na - ta.length, nb - tb.length] };
   }
 
   decode(ids: readonly number[], opts: { skipPad?: boolean; skipSpecial?: boolean } = {}): string {
-    checkIds('WordPieceTokenizer', ids, this.vocabSize);
+    checkIds('WordPieceTokenizer', ids, this.vocabSize); // so every vocab[id] below exists
     let s = '';
     for (const id of ids) {
       if ((opts.skipPad ?? true) && id === this.padId) continue;
       if (opts.skipSpecial && this.specialIds.has(id)) continue;
-      const t = this.vocab[id];
+      const t = this.vocab[id]!;
       if (t.startsWith('##') && s !== '') s += t.slice(2);
       else if (s === '' || /^[.,!?;:]$/.test(t)) s += t;
       else s += ' ' + t;
@@ -213,7 +247,7 @@ export class WordPieceTokenizer implements Tokenizer {
 
   idToToken(id: number): string {
     checkIds('WordPieceTokenizer', [id], this.vocabSize);
-    return this.vocab[id];
+    return this.vocab[id]!;
   }
 
   /** Id of a token string, or undefined. */
@@ -222,13 +256,25 @@ export class WordPieceTokenizer implements Tokenizer {
   }
 
   toJSON(): WordPieceTokenizerJSON {
-    return { kind: 'wordpiece', version: 1, vocab: [...this.vocab], lowercase: this.lowercase, stripAccents: this.stripAccents, maxCharsPerWord: this.maxCharsPerWord };
+    return {
+      kind: 'wordpiece',
+      version: 1,
+      vocab: [...this.vocab],
+      lowercase: this.lowercase,
+      stripAccents: this.stripAccents,
+      maxCharsPerWord: this.maxCharsPerWord,
+    };
   }
 
   static fromJSON(obj: unknown): WordPieceTokenizer {
     const o = obj as Partial<WordPieceTokenizerJSON>;
-    if (o.kind !== 'wordpiece' || !Array.isArray(o.vocab)) throw new Error('WordPieceTokenizer.fromJSON: expected { kind: "wordpiece", vocab: string[] }');
-    return new WordPieceTokenizer(o.vocab, { lowercase: o.lowercase, stripAccents: o.stripAccents, maxCharsPerWord: o.maxCharsPerWord });
+    if (o.kind !== 'wordpiece' || !Array.isArray(o.vocab))
+      throw new Error('WordPieceTokenizer.fromJSON: expected { kind: "wordpiece", vocab: string[] }');
+    return new WordPieceTokenizer(o.vocab, {
+      lowercase: o.lowercase,
+      stripAccents: o.stripAccents,
+      maxCharsPerWord: o.maxCharsPerWord,
+    });
   }
 
   /** BERT's vocab.txt: one token per line, id = line number, ending with a newline. */

@@ -37,7 +37,11 @@ const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 const BASE = 2 ** 24;
 const key = (a: number, b: number): number => a * BASE + b;
 
-export function trainWordPieceVocab(words: readonly string[], opts: WordPieceTrainOptions, maxCharsPerWord: number): string[] {
+export function trainWordPieceVocab(
+  words: readonly string[],
+  opts: WordPieceTrainOptions,
+  maxCharsPerWord: number,
+): string[] {
   const target = opts.vocabSize;
   const minFrequency = opts.minFrequency ?? 2;
   const likelihood = opts.score === 'likelihood';
@@ -81,23 +85,27 @@ export function trainWordPieceVocab(words: readonly string[], opts: WordPieceTra
     if (s === undefined) pairsOf.set(u, (s = new Set()));
     s.add(k);
   };
+  // w is a word index in [0, wordSyms.length), symbols are vocabulary ids (< unitCount.length)
   const account = (w: number, sign: number, changed: Set<number>): void => {
-    const s = wordSyms[w], f = wordFreq[w] * sign;
+    const s = wordSyms[w]!,
+      f = wordFreq[w]! * sign;
     for (let i = 0; i < s.length; i++) {
-      unitCount[s[i]] += f;
+      const u = s[i]!;
+      unitCount[u]! += f;
       if (i + 1 === s.length) break;
-      const k = key(s[i], s[i + 1]);
+      const v = s[i + 1]!;
+      const k = key(u, v);
       const c = (pairCount.get(k) ?? 0) + f;
       changed.add(k);
       if (c > 0) pairCount.set(k, c);
       else {
         pairCount.delete(k);
-        pairsOf.get(s[i])?.delete(k);
-        pairsOf.get(s[i + 1])?.delete(k);
+        pairsOf.get(u)?.delete(k);
+        pairsOf.get(v)?.delete(k);
       }
       if (sign > 0) {
-        link(s[i], k);
-        link(s[i + 1], k);
+        link(u, k);
+        link(v, k);
         let list = where.get(k);
         if (list === undefined) where.set(k, (list = []));
         if (list[list.length - 1] !== w) list.push(w);
@@ -105,9 +113,11 @@ export function trainWordPieceVocab(words: readonly string[], opts: WordPieceTra
     }
   };
   const scoreOf = (k: number, c: number): number =>
-    likelihood ? c / (unitCount[Math.floor(k / BASE)] * unitCount[k % BASE]) : c;
+    likelihood ? c / (unitCount[Math.floor(k / BASE)]! * unitCount[k % BASE]!) : c;
   // entries [score, count, key]: best score, then higher count, then smaller key
-  const heap = new Heap((x, y) => x[0] > y[0] || (x[0] === y[0] && (x[1] > y[1] || (x[1] === y[1] && x[2] < y[2]))));
+  const heap = new Heap<[number, number, number]>(
+    (x, y) => x[0] > y[0] || (x[0] === y[0] && (x[1] > y[1] || (x[1] === y[1] && x[2] < y[2]))),
+  );
   const rescore = (keys: Iterable<number>): void => {
     for (const k of keys) {
       const c = pairCount.get(k);
@@ -125,8 +135,9 @@ export function trainWordPieceVocab(words: readonly string[], opts: WordPieceTra
     if (e === undefined) break;
     const [score, c, k] = e;
     if (pairCount.get(k) !== c || scoreOf(k, c) !== score) continue; // stale
-    const a = Math.floor(k / BASE), b = k % BASE;
-    const text = vocab[a] + vocab[b].slice(2);
+    const a = Math.floor(k / BASE),
+      b = k % BASE;
+    const text = vocab[a]! + vocab[b]!.slice(2); // a, b: ids of symbols in some word
     let m = idOf.get(text);
     if (m === undefined) {
       m = vocab.length;
@@ -139,14 +150,21 @@ export function trainWordPieceVocab(words: readonly string[], opts: WordPieceTra
     for (const w of where.get(k) ?? []) {
       if (stamp[w] === step) continue;
       stamp[w] = step;
-      const s = wordSyms[w];
+      const s = wordSyms[w]!;
       let found = false;
-      for (let i = 0; i + 1 < s.length; i++) if (s[i] === a && s[i + 1] === b) { found = true; break; }
+      for (let i = 0; i + 1 < s.length; i++)
+        if (s[i] === a && s[i + 1] === b) {
+          found = true;
+          break;
+        }
       if (!found) continue;
       account(w, -1, changed);
       const t: number[] = [];
       for (let i = 0; i < s.length; i++) {
-        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) { t.push(m); i++; } else t.push(s[i]);
+        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
+          t.push(m);
+          i++;
+        } else t.push(s[i]!);
       }
       wordSyms[w] = t;
       account(w, 1, changed);

@@ -142,7 +142,9 @@ export async function countWords(src: TextSource): Promise<WordCounter> {
   c.end();
   if (c.chars === 0) throw new CorpusError('the text is empty');
   if (c.controlChars > Math.max(8, 0.001 * c.chars)) {
-    throw new CorpusError(`this looks like a binary file, not UTF-8 text (${c.controlChars} control or undecodable characters in ${c.chars})`);
+    throw new CorpusError(
+      `this looks like a binary file, not UTF-8 text (${c.controlChars} control or undecodable characters in ${c.chars})`,
+    );
   }
   if (c.total === 0) throw new CorpusError('the text has no words');
   return c;
@@ -154,7 +156,10 @@ export class Vocab {
   /** Sum of the kept words' counts: the words one epoch trains on. */
   readonly total: number;
 
-  constructor(readonly words: string[], readonly counts: Int32Array | number[]) {
+  constructor(
+    readonly words: string[],
+    readonly counts: Int32Array | number[],
+  ) {
     words.forEach((w, i) => this.index.set(w, i));
     let t = 0;
     for (let i = 0; i < counts.length; i++) t += counts[i]!;
@@ -170,14 +175,20 @@ export class Vocab {
   }
 
   static fromCounts(counts: Map<string, number>, minCount: number): Vocab {
-    if (!(Number.isInteger(minCount) && minCount >= 1)) throw new ShapeError('vocab', `min-count must be a positive integer, got ${minCount}`);
+    if (!(Number.isInteger(minCount) && minCount >= 1))
+      throw new ShapeError('vocab', `min-count must be a positive integer, got ${minCount}`);
     const kept = [...counts].filter(([, c]) => c >= minCount);
     if (kept.length === 0) {
       const best = Math.max(0, ...counts.values());
-      throw new CorpusError(`no word occurs at least min-count = ${minCount} times (the most frequent occurs ${best} times)`);
+      throw new CorpusError(
+        `no word occurs at least min-count = ${minCount} times (the most frequent occurs ${best} times)`,
+      );
     }
     kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return new Vocab(kept.map(([w]) => w), Int32Array.from(kept, ([, c]) => c));
+    return new Vocab(
+      kept.map(([w]) => w),
+      Int32Array.from(kept, ([, c]) => c),
+    );
   }
 }
 

@@ -22,9 +22,19 @@ export class ShapeError extends Error {
 /** A size past an adapter limit: the sizes asked for are too large for this GPU (an input error). */
 export class LimitError extends InputError {
   /** `o.bytes`: the values are byte counts (shown with MiB too); `o.hint`: what to change. */
-  constructor(op: string, what: string, value: number, limitName: string, limit: number, o: { bytes?: boolean; hint?: string } = {}) {
-    const fmt = (n: number): string => (o.bytes ? `${n} bytes (${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 3 : 0)} MiB)` : String(n));
-    super(`${op}: ${what} is ${fmt(value)}, past the device limit ${limitName} = ${fmt(limit)}${o.hint ? `; ${o.hint}` : ''}`);
+  constructor(
+    op: string,
+    what: string,
+    value: number,
+    limitName: string,
+    limit: number,
+    o: { bytes?: boolean; hint?: string } = {},
+  ) {
+    const fmt = (n: number): string =>
+      o.bytes ? `${n} bytes (${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 3 : 0)} MiB)` : String(n);
+    super(
+      `${op}: ${what} is ${fmt(value)}, past the device limit ${limitName} = ${fmt(limit)}${o.hint ? `; ${o.hint}` : ''}`,
+    );
     this.name = 'LimitError';
   }
 }

@@ -40,7 +40,10 @@ export function uniform01(seed: number, stream: number, counter: number): number
 /** A sequential generator built on the counter hash; its state is (seed, stream, counter). */
 export class Rng {
   counter = 0;
-  constructor(public readonly seed: number, public readonly stream = 0) {}
+  constructor(
+    public readonly seed: number,
+    public readonly stream = 0,
+  ) {}
 
   nextU32(): number {
     return hash3(this.seed, this.stream, this.counter++);

@@ -12,7 +12,10 @@ export function numel(shape: Shape): number {
 export function checkShape(op: string, name: string, shape: Shape): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new ShapeError(op, `${name} has invalid shape ${fmtShape(shape)}: dimensions must be non-negative integers`);
+      throw new ShapeError(
+        op,
+        `${name} has invalid shape ${fmtShape(shape)}: dimensions must be non-negative integers`,
+      );
     }
   }
 }
@@ -30,7 +33,10 @@ export function expectShape(op: string, name: string, got: Shape, want: Shape): 
 export function expectRank(op: string, name: string, shape: Shape, rank: number | readonly number[]): void {
   const ok = typeof rank === 'number' ? shape.length === rank : rank.includes(shape.length);
   if (!ok) {
-    throw new ShapeError(op, `${name} has shape ${fmtShape(shape)} (rank ${shape.length}), expected rank ${String(rank)}`);
+    throw new ShapeError(
+      op,
+      `${name} has shape ${fmtShape(shape)} (rank ${shape.length}), expected rank ${String(rank)}`,
+    );
   }
 }
 

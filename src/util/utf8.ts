@@ -57,7 +57,9 @@ export function decodeUtf8Text(what: string, bytes: Uint8Array): string {
     text = fatal.decode(bytes);
   } catch {
     const at = Math.max(0, firstInvalidUtf8(bytes)); // the two agree; never index −1
-    throw new InputError(`${what}: not UTF-8 text: byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at offset ${at} does not start a valid UTF-8 sequence (convert it, e.g. iconv -t UTF-8)`);
+    throw new InputError(
+      `${what}: not UTF-8 text: byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at offset ${at} does not start a valid UTF-8 sequence (convert it, e.g. iconv -t UTF-8)`,
+    );
   }
   if (text.trim() === '') throw new InputError(`${what}: the file holds only whitespace`);
   return text;

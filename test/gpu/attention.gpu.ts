@@ -44,7 +44,12 @@ interface Inputs {
 function inputs(c: Case, seed: number): Inputs {
   const nq = c.B * c.H * c.Tq * c.d;
   const nk = c.B * c.H * c.Tk * c.d;
-  return { q: randomArray(nq, seed, -2, 2), k: randomArray(nk, seed + 1, -2, 2), v: randomArray(nk, seed + 2, -2, 2), dout: randomArray(nq, seed + 3, -1, 1) };
+  return {
+    q: randomArray(nq, seed, -2, 2),
+    k: randomArray(nk, seed + 1, -2, 2),
+    v: randomArray(nk, seed + 2, -2, 2),
+    dout: randomArray(nq, seed + 3, -1, 1),
+  };
 }
 
 async function runGpu(ctx: GpuContext, c: Case, x: Inputs) {
@@ -57,7 +62,19 @@ async function runGpu(ctx: GpuContext, c: Case, x: Inputs) {
     if (c.kvLen) o.kvLen = upload(ctx, c.kvLen, [c.B], 'i32');
     const f = await attentionForward(rec, q, k, v, o);
     const g = await attentionBackward(rec, dout, q, k, v, f.out, f.lse, o);
-    return { out: f.out, lse: f.lse, dq: g.dq, dk: g.dk, dv: g.dv, stats: g.stats, q, k, v, dout, ...(o.kvLen ? { kvLen: o.kvLen } : {}) };
+    return {
+      out: f.out,
+      lse: f.lse,
+      dq: g.dq,
+      dk: g.dk,
+      dv: g.dv,
+      stats: g.stats,
+      q,
+      k,
+      v,
+      dout,
+      ...(o.kvLen ? { kvLen: o.kvLen } : {}),
+    };
   });
 }
 
@@ -115,17 +132,23 @@ test('attention rows that see no key give zeros, not NaN, forward and backward',
         zeroRows++;
         const r = (b * c.H + h) * c.Tq + i;
         assert(got.lse[r] === -Infinity, `lse row ${r} = ${got.lse[r]}, want −∞`);
-        for (let e = 0; e < c.d; e++) assert(got.out[r * c.d + e] === 0 && got.dq[r * c.d + e] === 0, `row ${r} out/dq not zero`);
+        for (let e = 0; e < c.d; e++)
+          assert(got.out[r * c.d + e] === 0 && got.dq[r * c.d + e] === 0, `row ${r} out/dq not zero`);
       }
     }
   }
   assert(zeroRows === 2 * 2 + 2 * 6, `expected 16 rows that see no key, found ${zeroRows}`);
-  for (const t of [got.out, got.dq, got.dk, got.dv]) assert(!Array.from(t).some(Number.isNaN), 'NaN in a masked result');
+  for (const t of [got.out, got.dq, got.dk, got.dv])
+    assert(!Array.from(t).some(Number.isNaN), 'NaN in a masked result');
 });
 
 test('attention propagates NaN from q, k and v to exactly the rows that use them', async ({ ctx }) => {
   const c: Case = { B: 1, H: 2, Tq: 11, Tk: 11, d: 8, causal: true };
-  for (const [which, at] of [['q', 3 * 8 + 2], ['k', 5 * 8 + 1], ['v', 11 * 8 + 7 * 8 + 4]] as const) {
+  for (const [which, at] of [
+    ['q', 3 * 8 + 2],
+    ['k', 5 * 8 + 1],
+    ['v', 11 * 8 + 7 * 8 + 4],
+  ] as const) {
     for (const tile of [false, true]) {
       const x = inputs(c, 55);
       x[which][at] = NaN;
@@ -148,33 +171,72 @@ test('attention splits a flat grid past maxComputeWorkgroupsPerDimension', async
 });
 
 test('attention on empty inputs returns empty or zero outputs', async ({ ctx }) => {
-  for (const [B, Tq, Tk] of [[0, 4, 4], [1, 0, 5], [1, 3, 0]]) {
+  for (const [B, Tq, Tk] of [
+    [0, 4, 4],
+    [1, 0, 5],
+    [1, 3, 0],
+  ] as const) {
     const c: Case = { B, H: 2, Tq, Tk, d: 8 };
     const got = await runGpu(ctx, c, inputs(c, 3));
     assert(got.out.length === B * 2 * Tq * 8, 'out size');
-    assert(Array.from(got.out).every((x) => x === 0) && Array.from(got.dq).every((x) => x === 0), 'out and dq are zero');
+    assert(
+      Array.from(got.out).every((x) => x === 0) && Array.from(got.dq).every((x) => x === 0),
+      'out and dq are zero',
+    );
     assert(Array.from(got.dk).every((x) => x === 0) && Array.from(got.dv).every((x) => x === 0), 'dk and dv are zero');
-    assert(Array.from(got.lse).every((x) => x === -Infinity), 'lse is −∞ with no keys');
+    assert(
+      Array.from(got.lse).every((x) => x === -Infinity),
+      'lse is −∞ with no keys',
+    );
   }
 });
 
 test('attention rejects bad shapes and options before dispatching', async ({ ctx }) => {
-  const t = (shape: number[], dtype: 'f32' | 'i32' = 'f32') => upload(ctx, new Array(shape.reduce((a, b) => a * b, 1)).fill(0), shape, dtype);
+  const t = (shape: number[], dtype: 'f32' | 'i32' = 'f32') =>
+    upload(ctx, new Array(shape.reduce((a, b) => a * b, 1)).fill(0), shape, dtype);
   const q = t([2, 3, 5, 8]);
   const kv = t([2, 3, 6, 8]);
   const rec = new Recorder(ctx, { label: 'bad shapes' });
   const bad: [string, (r: Recorder) => Promise<unknown>, RegExp][] = [
-    ['k head dim', (r) => attentionForward(r, q, t([2, 3, 6, 16]), t([2, 3, 6, 16])), /k \[2, 3, 6, 16\] does not match q \[2, 3, 5, 8\]/],
-    ['v shape', (r) => attentionForward(r, q, kv, t([2, 3, 5, 8])), /v has shape \[2, 3, 5, 8\], expected \[2, 3, 6, 8\]/],
+    [
+      'k head dim',
+      (r) => attentionForward(r, q, t([2, 3, 6, 16]), t([2, 3, 6, 16])),
+      /k \[2, 3, 6, 16\] does not match q \[2, 3, 5, 8\]/,
+    ],
+    [
+      'v shape',
+      (r) => attentionForward(r, q, kv, t([2, 3, 5, 8])),
+      /v has shape \[2, 3, 5, 8\], expected \[2, 3, 6, 8\]/,
+    ],
     ['rank', (r) => attentionForward(r, t([3, 5, 8]), kv, kv), /\(rank 3\), expected rank 4/],
-    ['d > 128', (r) => attentionForward(r, t([1, 1, 2, 132]), t([1, 1, 2, 132]), t([1, 1, 2, 132])), /d = 132 .* past the limit 128/],
+    [
+      'd > 128',
+      (r) => attentionForward(r, t([1, 1, 2, 132]), t([1, 1, 2, 132]), t([1, 1, 2, 132])),
+      /d = 132 .* past the limit 128/,
+    ],
     ['d % 4', (r) => attentionForward(r, t([1, 1, 2, 6]), t([1, 1, 2, 6]), t([1, 1, 2, 6])), /must be a multiple of 4/],
-    ['kvLen shape', (r) => attentionForward(r, q, kv, kv, { kvLen: t([3], 'i32') }), /kvLen has shape \[3\], expected \[2\]/],
+    [
+      'kvLen shape',
+      (r) => attentionForward(r, q, kv, kv, { kvLen: t([3], 'i32') }),
+      /kvLen has shape \[3\], expected \[2\]/,
+    ],
     ['kvLen dtype', (r) => attentionForward(r, q, kv, kv, { kvLen: t([2]) }), /kvLen .* dtype f32, expected i32/],
     ['bk', (r) => attentionForward(r, q, kv, kv, { bk: 0 }), /bk must be an integer in \[1, 1024\]/],
-    ['tile memory', (r) => attentionForward(r, q, kv, kv, { tile: true, bk: 1024 }), /past the device limit maxComputeWorkgroupStorageSize/],
-    ['dout shape', (r) => attentionBackward(r, kv, q, kv, kv, q, t([2, 3, 5])), /dout has shape \[2, 3, 6, 8\], expected \[2, 3, 5, 8\]/],
-    ['lse shape', (r) => attentionBackward(r, q, q, kv, kv, q, t([2, 3, 6])), /lse has shape \[2, 3, 6\], expected \[2, 3, 5\]/],
+    [
+      'tile memory',
+      (r) => attentionForward(r, q, kv, kv, { tile: true, bk: 1024 }),
+      /past the device limit maxComputeWorkgroupStorageSize/,
+    ],
+    [
+      'dout shape',
+      (r) => attentionBackward(r, kv, q, kv, kv, q, t([2, 3, 5])),
+      /dout has shape \[2, 3, 6, 8\], expected \[2, 3, 5, 8\]/,
+    ],
+    [
+      'lse shape',
+      (r) => attentionBackward(r, q, q, kv, kv, q, t([2, 3, 6])),
+      /lse has shape \[2, 3, 6\], expected \[2, 3, 5\]/,
+    ],
   ];
   for (const [name, f, re] of bad) {
     let msg = '';

@@ -6,15 +6,29 @@ import { assert, assertClose, assertRejects, compare } from '../harness/assert';
 import { gradients } from '../../src/graph/autograd';
 import { evaluate } from '../../src/graph/reference';
 import { Executor } from '../../src/graph/executor';
-import { bertConfig, buildPretrainGraph, BertEncoder, type BertConfig } from '../../src/models/bert';
+import { bertConfig, buildPretrainGraph, BertEncoder, type BertConfig } from '../../src/models/bert/graph';
 import { Graph } from '../../src/graph/graph';
 import { Rng } from '../../src/util/prng';
-import { maskTokens, packPair, padBatch, PretrainBatcher, LabelledBatcher, type SpecialIds } from '../../src/models/bert_batch';
-import { BertPretrainer, BertClassifier, BertInference, specialsOf } from '../../src/models/bert_model';
-import { unigramBaseline, runBert, BERT_DEFAULTS, type BertRunOptions } from '../../src/models/bert_pipeline';
-import { saveBertCheckpoint, loadBertCheckpoint } from '../../src/io/bert_hf';
+import {
+  maskTokens,
+  packPair,
+  padBatch,
+  PretrainBatcher,
+  LabelledBatcher,
+  type SpecialIds,
+  specialsOf,
+} from '../../src/models/bert/data';
+import { BertPretrainer } from '../../src/models/bert/model';
+import { BertClassifier } from '../../src/models/bert/classifier';
+import { BertInference } from '../../src/models/bert/inference';
+import { BertPretraining } from '../../src/models/bert/train';
+import { finetuneBert } from '../../src/models/bert/finetune';
+import { runBert, type BertRunOptions } from '../../src/models/bert/run';
+import { BERT_DEFAULTS } from '../../src/models/bert/defaults';
+import { saveBertCheckpoint, loadBertCheckpoint } from '../../src/models/bert/hf';
 import { WordPieceTokenizer } from '../../src/text/wordpiece';
-import { generateBertDocuments, generateSentiment } from '../../src/text/bert_data';
+import { generateBertDocuments } from '../../src/text/bert_data';
+import { generateSentiment } from '../../src/text/sentiment';
 
 function tinySpecials(vocabSize: number): SpecialIds {
   return { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4, vocabSize };
@@ -32,9 +46,17 @@ function tinyBatch(B: number, T: number, V: number, seed: number): Record<string
   return { ...enc, labels, next_sentence_label: Int32Array.from({ length: B }, (_, b) => b % 2) };
 }
 
-const TINY: BertConfig = bertConfig({ vocabSize: 29, hidden: 16, layers: 2, heads: 2, intermediate: 24, maxPosition: 9, initStd: 0.2 });
+const TINY: BertConfig = bertConfig({
+  vocabSize: 29,
+  hidden: 16,
+  layers: 2,
+  heads: 2,
+  intermediate: 24,
+  maxPosition: 9,
+  initStd: 0.2,
+});
 
-test('bert: one step\'s loss and gradients match the float64 reference of the whole model', async ({ ctx }) => {
+test("bert: one step's loss and gradients match the float64 reference of the whole model", async ({ ctx }) => {
   const B = 3;
   const T = 9;
   const m = buildPretrainGraph(TINY, B, T, 5);
@@ -71,7 +93,15 @@ test('bert: one step\'s loss and gradients match the float64 reference of the wh
 });
 
 test('bert: padding never changes the hidden states of the real tokens', async ({ ctx }) => {
-  const cfg = bertConfig({ vocabSize: 29, hidden: 16, layers: 2, heads: 2, intermediate: 32, maxPosition: 16, initStd: 0.2 });
+  const cfg = bertConfig({
+    vocabSize: 29,
+    hidden: 16,
+    layers: 2,
+    heads: 2,
+    intermediate: 32,
+    maxPosition: 16,
+    initStd: 0.2,
+  });
   const s = tinySpecials(cfg.vocabSize);
   const sentence = [s.cls, 7, 12, 9, 20, s.sep];
   const L = sentence.length;
@@ -116,10 +146,20 @@ test('bert: padding never changes the hidden states of the real tokens', async (
 
 // ---- training behaviour (small configurations for the CI budget) ----------------------------------
 
-function sentimentData(): { tok: WordPieceTokenizer; s: SpecialIds; train: { ids: number[]; label: number }[]; test: { ids: number[]; label: number; text: string }[] } {
+function sentimentData(): {
+  tok: WordPieceTokenizer;
+  s: SpecialIds;
+  train: { ids: number[]; label: number }[];
+  test: { ids: number[]; label: number; text: string }[];
+} {
   const data = generateSentiment({ seed: 1, train: 2000, test: 400 });
   const tok = WordPieceTokenizer.train(data.train.map((e) => e.text).join('\n'), { vocabSize: 128 });
-  return { tok, s: specialsOf(tok), train: data.train.map((e) => ({ ids: tok.encode(e.text), label: e.label })), test: data.test.map((e) => ({ ids: tok.encode(e.text), label: e.label, text: e.text })) };
+  return {
+    tok,
+    s: specialsOf(tok),
+    train: data.train.map((e) => ({ ids: tok.encode(e.text), label: e.label })),
+    test: data.test.map((e) => ({ ids: tok.encode(e.text), label: e.label, text: e.text })),
+  };
 }
 
 test('bert: a short pretraining run lifts masked-token accuracy well above the unigram baseline', async ({ ctx }) => {
@@ -128,16 +168,23 @@ test('bert: a short pretraining run lifts masked-token accuracy well above the u
   const s = specialsOf(tok);
   const enc = docs.map((d) => d.map((x) => tok.encode(x)));
   const cfg = bertConfig({ vocabSize: tok.vocabSize, hidden: 32, layers: 1, heads: 2, maxPosition: 32 });
-  const steps = 200;
-  const pre = await BertPretrainer.create(ctx, cfg, { batch: 16, block: 32, lr: 1e-2, steps, seed: 1 });
-  const batcher = new PretrainBatcher(enc.slice(0, 360), s, 16, 32, 1);
-  for (let i = 0; i < steps; i++) await pre.step(batcher.next());
-  const evalBatcher = new PretrainBatcher(enc.slice(360), s, 16, 32, 99);
-  const batches = Array.from({ length: 6 }, () => evalBatcher.next());
-  const ev = await pre.evaluate(batches);
-  const uni = unigramBaseline(enc.slice(0, 360), batches, s);
-  pre.destroy();
-  assert(ev.mlmAccuracy >= uni + 0.05 && ev.mlmAccuracy >= 1.5 * uni, `masked-token accuracy ${ev.mlmAccuracy.toFixed(3)} vs unigram baseline ${uni.toFixed(3)} (${ev.masked} masked tokens)`);
+  // the library's pretraining loop, on 6 held-out batches of seed 99
+  const run = await BertPretraining.create(ctx, cfg, { train: enc.slice(0, 360), heldOut: enc.slice(360) }, s, {
+    batch: 16,
+    block: 32,
+    lr: 1e-2,
+    steps: 200,
+    seed: 1,
+    evalBatches: 6,
+    evalSeed: 99,
+  });
+  const ev = await run.train();
+  run.destroy();
+  const uni = ev.unigram;
+  assert(
+    ev.mlmAccuracy >= uni + 0.05 && ev.mlmAccuracy >= 1.5 * uni,
+    `masked-token accuracy ${ev.mlmAccuracy.toFixed(3)} vs unigram baseline ${uni.toFixed(3)} (${ev.masked} masked tokens)`,
+  );
 });
 
 // Fine-tuning reaches the issue's bar (≥ 90% held-out) on the built-in sentiment set, which
@@ -145,23 +192,34 @@ test('bert: a short pretraining run lifts masked-token accuracy well above the u
 // learn clause order and negation. Trained from the seed here (pretraining is tested above); this
 // size and learning rate left the plateau within 150–250 steps for 6 of 6 seeds in a float64
 // replica, and reached 97.5% here.
-test('bert: fine-tuning reaches ≥ 90% held-out on the sentiment set, on negated and contrasting reviews too', async ({ ctx }) => {
+test('bert: fine-tuning reaches ≥ 90% held-out on the sentiment set, on negated and contrasting reviews too', async ({
+  ctx,
+}) => {
   const data = generateSentiment({ seed: 1, train: 2000, test: 400 });
   const tok = WordPieceTokenizer.train(data.train.map((e) => e.text).join('\n'), { vocabSize: 256 });
   const s = specialsOf(tok);
-  const enc = (e: { text: string; label: number }): { ids: number[]; label: number } => ({ ids: tok.encode(e.text), label: e.label });
+  const enc = (e: { text: string; label: number }): { ids: number[]; label: number } => ({
+    ids: tok.encode(e.text),
+    label: e.label,
+  });
   const train = data.train.map(enc);
   const held = data.test.map(enc);
   const block = 20;
   const longest = Math.max(...[...train, ...held].map((e) => e.ids.length));
-  assert(longest + 2 <= block, `every review fits the block (longest ${longest} pieces + [CLS] [SEP] vs ${block}): nothing is cut`);
+  assert(
+    longest + 2 <= block,
+    `every review fits the block (longest ${longest} pieces + [CLS] [SEP] vs ${block}): nothing is cut`,
+  );
   const cfg = bertConfig({ vocabSize: tok.vocabSize, hidden: 64, layers: 2, heads: 4, maxPosition: block });
-  const steps = 300;
-  const cls = await BertClassifier.create(ctx, cfg, 2, { batch: 32, block, lr: 1e-3, steps, seed: 1 });
-  const batcher = new LabelledBatcher(train, s, 32, block, 1);
-  for (let i = 0; i < steps; i++) await cls.step(batcher.next());
-  const probs = await cls.predict(held.map((e) => e.ids), s);
-  cls.destroy();
+  // the library's fine-tuning loop, from the seed (no pretrained weights)
+  const { classifier, probs } = await finetuneBert(ctx, cfg, { train, test: held }, s, {
+    batch: 32,
+    block,
+    lr: 1e-3,
+    steps: 300,
+    seed: 1,
+  });
+  classifier.destroy();
   const right = probs.map((p, i) => (p[1]! > p[0]! ? 1 : 0) === held[i]!.label);
   const acc = (keep: (text: string) => boolean): { acc: number; n: number } => {
     const idx = data.test.map((e, i) => (keep(e.text) ? i : -1)).filter((i) => i >= 0);
@@ -177,20 +235,32 @@ test('bert: fine-tuning reaches ≥ 90% held-out on the sentiment set, on negate
 });
 
 // The mechanics of fine-tuning: every weight moves (or only the classifier, frozen encoder).
-test('bert: fine-tuning updates every weight (frozen encoder: only the classifier) and fits a batch', async ({ ctx }) => {
+test('bert: fine-tuning updates every weight (frozen encoder: only the classifier) and fits a batch', async ({
+  ctx,
+}) => {
   const { tok, s, train } = sentimentData();
   const cfg = bertConfig({ vocabSize: tok.vocabSize, hidden: 32, layers: 1, heads: 2, maxPosition: 24 });
   const batch = new LabelledBatcher(train, s, 16, 24, 1).next();
   for (const freezeEncoder of [false, true]) {
-    const cls = await BertClassifier.create(ctx, cfg, 2, { batch: 16, block: 24, lr: 5e-3, steps: 40, seed: 1, freezeEncoder });
+    const cls = await BertClassifier.create(ctx, cfg, 2, {
+      batch: 16,
+      block: 24,
+      lr: 5e-3,
+      steps: 40,
+      seed: 1,
+      freezeEncoder,
+    });
     const before = await cls.weights();
     let last = { loss: NaN, accuracy: 0 };
     for (let i = 0; i < 40; i++) last = await cls.step(batch);
     const after = await cls.weights();
     cls.destroy();
-    const changed = Object.keys(before).filter((n) => !n.endsWith('key.bias') && before[n]!.data.some((x, j) => x !== after[n]!.data[j]));
+    const changed = Object.keys(before).filter(
+      (n) => !n.endsWith('key.bias') && before[n]!.data.some((x, j) => x !== after[n]!.data[j]),
+    );
     const all = Object.keys(before).filter((n) => !n.endsWith('key.bias'));
-    if (freezeEncoder) assert(changed.join() === 'classifier.weight,classifier.bias', `frozen encoder: changed ${changed.join(', ')}`);
+    if (freezeEncoder)
+      assert(changed.join() === 'classifier.weight,classifier.bias', `frozen encoder: changed ${changed.join(', ')}`);
     else {
       assert(changed.length === all.length, `unchanged: ${all.filter((n) => !changed.includes(n)).join(', ')}`);
       assert(last.accuracy === 1 && last.loss < 0.1, `fits one batch: loss ${last.loss}, accuracy ${last.accuracy}`);
@@ -203,9 +273,18 @@ test('bert: a Hugging Face checkpoint round-trips (same fill-mask probabilities 
   const tok = WordPieceTokenizer.train(docs.flat().join('\n'), { vocabSize: 120 });
   const cfg = bertConfig({ vocabSize: tok.vocabSize, hidden: 16, layers: 1, heads: 2, maxPosition: 16 });
   const pre = await BertPretrainer.create(ctx, cfg, { batch: 4, block: 16, lr: 1e-2, steps: 3, seed: 4 });
-  const batcher = new PretrainBatcher(docs.map((d) => d.map((x) => tok.encode(x))), specialsOf(tok), 4, 16, 4);
+  const batcher = new PretrainBatcher(
+    docs.map((d) => d.map((x) => tok.encode(x))),
+    specialsOf(tok),
+    4,
+    16,
+    4,
+  );
   for (let i = 0; i < 3; i++) await pre.step(batcher.next());
-  const files = saveBertCheckpoint(await pre.weights(), cfg, tok.toVocabTxt(), { architecture: 'BertForPreTraining', padTokenId: tok.padId });
+  const files = saveBertCheckpoint(await pre.weights(), cfg, tok.toVocabTxt(), {
+    architecture: 'BertForPreTraining',
+    padTokenId: tok.padId,
+  });
   const a = await BertInference.create(ctx, cfg, 16, tok, pre.trainer.executor);
   const text = 'the [MASK] of the river was wet.';
   const before = await a.fillMask(text, 3);
@@ -217,28 +296,71 @@ test('bert: a Hugging Face checkpoint round-trips (same fill-mask probabilities 
   const after = await b.fillMask(text, 3);
   b.destroy();
   assert(before.length === 1 && before[0]!.candidates.length === 3, 'one mask, three candidates');
-  assert(JSON.stringify(after) === JSON.stringify(before), `reloaded model differs: ${JSON.stringify(before)} vs ${JSON.stringify(after)}`);
+  assert(
+    JSON.stringify(after) === JSON.stringify(before),
+    `reloaded model differs: ${JSON.stringify(before)} vs ${JSON.stringify(after)}`,
+  );
 });
 
-test('bert: a run resumed from its pretrained/ files continues exactly (weights, AdamW state, batches, dropout)', async ({ ctx }) => {
-  const o: BertRunOptions = { ...BERT_DEFAULTS, vocab: 128, layers: 1, heads: 2, embd: 16, block: 16, batch: 4, steps: 6, finetuneSteps: 0, dropout: 0.1, evalBatches: 1, seed: 3 };
+test('bert: a run resumed from its pretrained/ files continues exactly (weights, AdamW state, batches, dropout)', async ({
+  ctx,
+}) => {
+  const o: BertRunOptions = {
+    ...BERT_DEFAULTS,
+    vocab: 128,
+    layers: 1,
+    heads: 2,
+    embd: 16,
+    block: 16,
+    batch: 4,
+    steps: 6,
+    finetuneSteps: 0,
+    dropout: 0.1,
+    evalBatches: 1,
+    seed: 3,
+  };
   const whole = await runBert(ctx, o);
   const half = await runBert(ctx, { ...o, stopAfter: 3 });
   const resumed = await runBert(ctx, { ...o, resume: half.pretrained });
   const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-  for (const f of ['model.safetensors', 'optimizer.safetensors'] as const) assert(same(whole.pretrained[f], resumed.pretrained[f]), `${f}: 3 + 3 resumed steps differ from 6 straight ones`);
-  assert(!same(whole.pretrained['model.safetensors'], half.pretrained['model.safetensors']), 'the halves differ (the check is not vacuous)');
-  assert(resumed.metrics.mlm_loss === whole.metrics.mlm_loss, `held-out MLM loss ${resumed.metrics.mlm_loss} vs ${whole.metrics.mlm_loss}`);
+  for (const f of ['model.safetensors', 'optimizer.safetensors'] as const)
+    assert(same(whole.pretrained[f], resumed.pretrained[f]), `${f}: 3 + 3 resumed steps differ from 6 straight ones`);
+  assert(
+    !same(whole.pretrained['model.safetensors'], half.pretrained['model.safetensors']),
+    'the halves differ (the check is not vacuous)',
+  );
+  assert(
+    resumed.metrics.mlm_loss === whole.metrics.mlm_loss,
+    `held-out MLM loss ${resumed.metrics.mlm_loss} vs ${whole.metrics.mlm_loss}`,
+  );
   // checkpoints written during a run (checkpointEvery) are the files an interrupted run leaves, and do not disturb it
   const saved: { step: number; files: Record<string, Uint8Array> }[] = [];
   const watched = await runBert(ctx, { ...o, checkpointEvery: 3, onCheckpoint: (c) => void saved.push(c) });
-  assert(saved.map((c) => c.step).join(',') === '3', `checkpoints at steps ${saved.map((c) => c.step).join(',')} (every 3, not at the last step 6)`);
+  assert(
+    saved.map((c) => c.step).join(',') === '3',
+    `checkpoints at steps ${saved.map((c) => c.step).join(',')} (every 3, not at the last step 6)`,
+  );
   for (const f of ['model.safetensors', 'optimizer.safetensors'] as const) {
-    assert(same(saved[0]!.files[f]!, half.pretrained[f]), `${f}: the step-3 checkpoint differs from a run stopped after step 3`);
+    assert(
+      same(saved[0]!.files[f]!, half.pretrained[f]),
+      `${f}: the step-3 checkpoint differs from a run stopped after step 3`,
+    );
     assert(same(watched.pretrained[f], whole.pretrained[f]), `${f}: taking checkpoints changed the run`);
   }
-  await assertRejects('resume backwards', () => runBert(ctx, { ...o, steps: 2, resume: half.pretrained }), /at pretraining step 3; --steps 2 would go back/);
-  await assertRejects('resume on other data', () => runBert(ctx, { ...o, seed: 4, resume: half.pretrained }), /pretrained on other documents/);
+  await assertRejects(
+    'resume backwards',
+    () => runBert(ctx, { ...o, steps: 2, resume: half.pretrained }),
+    /at pretraining step 3; --steps 2 would go back/,
+  );
+  await assertRejects(
+    'resume on other data',
+    () => runBert(ctx, { ...o, seed: 4, resume: half.pretrained }),
+    /pretrained on other documents/,
+  );
   const { ['optimizer.safetensors']: _, ...noOptimizer } = half.pretrained;
-  await assertRejects('resume without optimizer state', () => runBert(ctx, { ...o, resume: noOptimizer }), /no optimizer\.safetensors/);
+  await assertRejects(
+    'resume without optimizer state',
+    () => runBert(ctx, { ...o, resume: noOptimizer }),
+    /no optimizer\.safetensors/,
+  );
 });

@@ -7,7 +7,12 @@ import { assert, assertClose, assertEqual, assertRejects } from '../harness/asse
 import { runOps, upload } from '../harness/util';
 import type { GpuContext } from '../../src/gpu/device';
 import { Recorder } from '../../src/gpu/recorder';
-import { crossEntropyForward, crossEntropyBackward, crossEntropyFused, DEFAULT_IGNORE_INDEX as IGNORE } from '../../src/ops/cross_entropy';
+import {
+  crossEntropyForward,
+  crossEntropyBackward,
+  crossEntropyFused,
+  DEFAULT_IGNORE_INDEX as IGNORE,
+} from '../../src/ops/cross_entropy';
 import * as ref from '../../src/reference/cross_entropy';
 import { randomArray, randomInts } from '../../src/util/prng';
 
@@ -34,7 +39,12 @@ function makeCase(R: number, V: number, seed: number): Case {
   return { logits, targets, R, V };
 }
 
-async function fused(ctx: GpuContext, c: Case, dlossValue: number, tpr?: number): Promise<Record<string, Float32Array>> {
+async function fused(
+  ctx: GpuContext,
+  c: Case,
+  dlossValue: number,
+  tpr?: number,
+): Promise<Record<string, Float32Array>> {
   const out = await runOps(ctx, async (rec) => {
     const logits = upload(ctx, c.logits, [c.R, c.V]);
     const targets = upload(ctx, c.targets, [c.R], 'i32');
@@ -50,7 +60,12 @@ function check(c: Case, got: Record<string, Float32Array>, dloss: number, what: 
   assertClose(got.losses!, f.losses, LOSS_TOL, `${what} losses`);
   assertClose(got.loss!, [f.loss], MEAN_TOL, `${what} mean loss`);
   assertEqual(got.stats![0], f.count, `${what} count`);
-  assertClose(got.dlogits!, ref.crossEntropyBackward(dloss, c.logits, c.targets, c.R, c.V, IGNORE), GRAD_TOL, `${what} dlogits`);
+  assertClose(
+    got.dlogits!,
+    ref.crossEntropyBackward(dloss, c.logits, c.targets, c.R, c.V, IGNORE),
+    GRAD_TOL,
+    `${what} dlogits`,
+  );
 }
 
 const SHAPES: [number, number][] = [
@@ -72,7 +87,11 @@ for (const [R, V] of SHAPES) {
   });
 }
 
-for (const [R, V, tpr] of [[7, 1023, 256], [45, 65, 32], [1023, 7, 4]] as const) {
+for (const [R, V, tpr] of [
+  [7, 1023, 256],
+  [45, 65, 32],
+  [1023, 7, 4],
+] as const) {
   test(`cross_entropy fused matches the reference (R=${R}, V=${V}, ${tpr} invocations per row)`, async ({ ctx }) => {
     const c = makeCase(R, V, 200 + R + V);
     check(c, await fused(ctx, c, -1.9, tpr), -1.9, `tpr=${tpr}`);
@@ -93,7 +112,12 @@ test('cross_entropy forward and backward apart equal the fused pass; no dloss me
   });
   check(c, out as Record<string, Float32Array>, dl, 'separate');
   assertClose(out.stats, [out.stats[0]!, dl / out.stats[0]!], { atol: 0, rtol: 1e-6 }, 'stats = [count, dloss/count]');
-  assertClose(out.unitGrad, ref.crossEntropyBackward(1, c.logits, c.targets, c.R, c.V, IGNORE), GRAD_TOL, 'dlogits without dloss');
+  assertClose(
+    out.unitGrad,
+    ref.crossEntropyBackward(1, c.logits, c.targets, c.R, c.V, IGNORE),
+    GRAD_TOL,
+    'dlogits without dloss',
+  );
 });
 
 test('cross_entropy with every row ignored: mean 0 (not NaN), losses and dlogits 0', async ({ ctx }) => {
@@ -107,14 +131,19 @@ test('cross_entropy with every row ignored: mean 0 (not NaN), losses and dlogits
 });
 
 for (const tpr of [1, 8]) {
-  test(`cross_entropy: NaN logits poison their row and the mean unless the row is ignored (${tpr} invocations per row)`, async ({ ctx }) => {
+  test(`cross_entropy: NaN logits poison their row and the mean unless the row is ignored (${tpr} invocations per row)`, async ({
+    ctx,
+  }) => {
     const R = 4;
     const V = 33;
     const c = makeCase(R, V, 9); // row 0 ignored, row 1 large
     c.logits[2 * V + 17] = NaN; // counted row 2
     c.logits[0 * V + 3] = NaN; // ignored row 0
     const out = await fused(ctx, c, 1.3, tpr);
-    assert(Number.isNaN(out.losses![2]!) && Number.isNaN(out.loss![0]!), `row 2 loss ${out.losses![2]} and mean ${out.loss![0]} must be NaN`);
+    assert(
+      Number.isNaN(out.losses![2]!) && Number.isNaN(out.loss![0]!),
+      `row 2 loss ${out.losses![2]} and mean ${out.loss![0]} must be NaN`,
+    );
     assert(out.dlogits!.slice(2 * V, 3 * V).every(Number.isNaN), 'row 2 dlogits all NaN');
     assert(out.losses![0] === 0 && out.dlogits!.slice(0, V).every((x) => x === 0), 'ignored row 0 stays 0');
     const want = ref.crossEntropyForward(c.logits, c.targets, R, V, IGNORE).losses;
@@ -137,7 +166,9 @@ test('cross_entropy: a custom ignore index (-1); the default -100 is then an out
   const logits = randomArray(R * V, 12, -2, 2);
   const targets = Int32Array.from([3, -1, 9, -100, -1, 0]);
   const out = await runOps(ctx, async (rec) => {
-    const r = await crossEntropyFused(rec, upload(ctx, logits, [R, V]), upload(ctx, targets, [R], 'i32'), { ignoreIndex: -1 });
+    const r = await crossEntropyFused(rec, upload(ctx, logits, [R, V]), upload(ctx, targets, [R], 'i32'), {
+      ignoreIndex: -1,
+    });
     return { losses: r.losses, stats: r.stats, dlogits: r.dlogits };
   });
   assertClose(out.losses, ref.crossEntropyForward(logits, targets, R, V, -1).losses, LOSS_TOL, 'losses');
@@ -165,7 +196,10 @@ test('cross_entropy: bad shapes and options throw before dispatch', async ({ ctx
   await expect(() => crossEntropyFused(rec, flat, t3), /logits has shape \[12\] \(rank 1\), expected rank 2/);
   await expect(() => crossEntropyFused(rec, logits, t3, { dloss: dl2 }), /dloss has shape \[2\], expected one element/);
   await expect(() => crossEntropyFused(rec, logits, t3, { threadsPerRow: 3 }), /threadsPerRow must be a power of two/);
-  await expect(() => crossEntropyForward(rec, logits, t3, {}, { losses: t4 }), /out.losses has shape \[4\], expected \[3\]/);
+  await expect(
+    () => crossEntropyForward(rec, logits, t3, {}, { losses: t4 }),
+    /out.losses has shape \[4\], expected \[3\]/,
+  );
   assertEqual(rec.dispatches, 0, 'dispatches recorded before the errors');
   rec.submit();
   for (const t of [logits, t3, t4, tf, flat, dl2]) t.release();

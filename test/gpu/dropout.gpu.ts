@@ -30,7 +30,10 @@ test('dropout keeps about 1 − p and differs by step', async ({ ctx }) => {
   const ones = new Float32Array(n).fill(1);
   const out = await runOps(ctx, async (rec) => {
     const x = upload(ctx, ones, [n]);
-    return { a: await dropoutForward(rec, x, { p: 0.25, seed: 7, step: 0 }), b: await dropoutForward(rec, x, { p: 0.25, seed: 7, step: 1 }) };
+    return {
+      a: await dropoutForward(rec, x, { p: 0.25, seed: 7, step: 0 }),
+      b: await dropoutForward(rec, x, { p: 0.25, seed: 7, step: 1 }),
+    };
   });
   let kept = 0;
   let same = 0;
@@ -46,8 +49,14 @@ test('dropout splits a flat grid past maxComputeWorkgroupsPerDimension', async (
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
   const n = (max + 3) * 64 * 4; // more than max workgroups of 64 invocations × 4 elements
   const xs = new Float32Array(n).fill(1);
-  const out = await runOps(ctx, async (rec) => ({ y: await dropoutForward(rec, upload(ctx, xs, [n]), { p: 0, seed: 1, step: 0 }) }));
+  const out = await runOps(ctx, async (rec) => ({
+    y: await dropoutForward(rec, upload(ctx, xs, [n]), { p: 0, seed: 1, step: 0 }),
+  }));
   let bad = -1;
-  for (let i = 0; i < n; i++) if (out.y[i] !== 1) { bad = i; break; }
+  for (let i = 0; i < n; i++)
+    if (out.y[i] !== 1) {
+      bad = i;
+      break;
+    }
   assert(bad === -1, `element ${bad} not written after the grid split`);
 });

@@ -6,15 +6,38 @@ import { test } from '../harness/gpu';
 import { assert, assertClose, type Tolerance, assertRejects } from '../harness/assert';
 import { runOps, upload } from '../harness/util';
 import { Recorder } from '../../src/gpu/recorder';
-import { affineInPlace, binaryBackward, binaryForward, unaryBackward, unaryForward, UNARY_SAVES } from '../../src/ops/elementwise';
+import {
+  affineInPlace,
+  binaryBackward,
+  binaryForward,
+  unaryBackward,
+  unaryForward,
+  UNARY_SAVES,
+} from '../../src/ops/elementwise';
 import * as ref from '../../src/reference/elementwise';
 import type { BinaryOp, UnaryOp, UnaryParams } from '../../src/reference/elementwise';
 import { randomArray } from '../../src/util/prng';
 import { numel } from '../../src/util/shape';
 import type { GpuContext } from '../../src/gpu/device';
 
-const UNARY: UnaryOp[] = ['exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'elu', 'gelu', 'step', 'affine'];
-const PARAMS: Partial<Record<UnaryOp, UnaryParams>> = { leaky_relu: { alpha: 0.1 }, elu: { alpha: 0.7 }, affine: { alpha: -1.5, beta: 0.25 } };
+const UNARY: UnaryOp[] = [
+  'exp',
+  'log',
+  'sqrt',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'leaky_relu',
+  'elu',
+  'gelu',
+  'step',
+  'affine',
+];
+const PARAMS: Partial<Record<UnaryOp, UnaryParams>> = {
+  leaky_relu: { alpha: 0.1 },
+  elu: { alpha: 0.7 },
+  affine: { alpha: -1.5, beta: 0.25 },
+};
 // exp / log / tanh are accurate to a few ULP in WGSL (exp: 3 + 2|x| ULP); the rest is f32 rounding
 const UNARY_TOL: Tolerance = { atol: 2e-6, rtol: 1e-5 };
 const SIZES = [1, 7, 45 * 65, 4097];
@@ -67,7 +90,12 @@ test('unary ops stay finite and saturate correctly for large |x|', async ({ ctx 
     assertClose(out.y, want.y, { atol: 1e-6, rtol: 1e-6 }, `${op} y at large |x|`);
     assertClose(out.dx, Float32Array.from(want.dx), { atol: 1e-6, rtol: 1e-5 }, `${op} dx at large |x|`);
   }
-  const ex = await unaryRun(ctx, 'exp', Float32Array.from([-200, -80, 80, 100]), Float32Array.from([0.5, 0.5, 0.5, 0.5]));
+  const ex = await unaryRun(
+    ctx,
+    'exp',
+    Float32Array.from([-200, -80, 80, 100]),
+    Float32Array.from([0.5, 0.5, 0.5, 0.5]),
+  );
   const wantExp = [0, Math.fround(Math.exp(-80)), Math.fround(Math.exp(80)), Infinity];
   assertClose(ex.y, wantExp, { atol: 1e-37, rtol: 1e-5 }, 'exp overflows to +Inf, underflows to 0');
 });
@@ -102,7 +130,12 @@ test('affineInPlace computes x <- a*x + b in place (n = 1023)', async ({ ctx }) 
   const xs = randomArray(n, 9, -2, 2);
   xs[5] = NaN;
   const out = await runOps(ctx, async (rec) => ({ x: await affineInPlace(rec, upload(ctx, xs, [n]), 0.9, -0.1) }));
-  assertClose(out.x, Float32Array.from(ref.unaryForward('affine', xs, { alpha: 0.9, beta: -0.1 })), { atol: 1e-6, rtol: 1e-6 }, 'x');
+  assertClose(
+    out.x,
+    Float32Array.from(ref.unaryForward('affine', xs, { alpha: 0.9, beta: -0.1 })),
+    { atol: 1e-6, rtol: 1e-6 },
+    'x',
+  );
 });
 
 // ---- binary --------------------------------------------------------------------------------
@@ -114,12 +147,24 @@ const BCAST_CASES: [number[], number[]][] = [
   [[1023], [1]],
   [[4097], [4097]],
   [[45, 65], [65]],
-  [[45, 1], [1, 65]],
+  [
+    [45, 1],
+    [1, 65],
+  ],
   [[65], [45, 65]],
-  [[2, 3, 4, 5], [3, 1, 5]],
+  [
+    [2, 3, 4, 5],
+    [3, 1, 5],
+  ],
   [[3, 4, 5], []],
-  [[2, 1, 3, 1, 2], [1, 4, 1, 5, 1]],
-  [[2, 1, 2, 1, 2, 1, 2, 1], [2, 1, 2, 1, 2, 1, 2]], // 8 axes that cannot merge
+  [
+    [2, 1, 3, 1, 2],
+    [1, 4, 1, 5, 1],
+  ],
+  [
+    [2, 1, 2, 1, 2, 1, 2, 1],
+    [2, 1, 2, 1, 2, 1, 2],
+  ], // 8 axes that cannot merge
 ];
 const FWD_TOL: Tolerance = { atol: 1e-6, rtol: 2e-6 }; // one rounding (div: 2.5 ULP)
 const BWD_TOL: Tolerance = { atol: 1e-5, rtol: 1e-5 }; // products plus f32 sums over ≤ 120 terms
@@ -144,7 +189,10 @@ for (const op of BINARY) {
         const c = await binaryForward(rec, op, a, b);
         assert(c.shape.join() === want.shape.join(), `output shape [${c.shape}], want [${want.shape}]`);
         const g = await binaryBackward(rec, op, upload(ctx, dys, want.shape), a, b);
-        assert(g.da.shape.join() === sa.join() && g.db.shape.join() === sb.join(), `gradient shapes [${g.da.shape}], [${g.db.shape}]`);
+        assert(
+          g.da.shape.join() === sa.join() && g.db.shape.join() === sb.join(),
+          `gradient shapes [${g.da.shape}], [${g.db.shape}]`,
+        );
         return { c, da: g.da, db: g.db };
       });
       const what = `${op} [${sa}] ∘ [${sb}]`;
@@ -159,7 +207,9 @@ test('NaN in either operand gives NaN out for add, sub, mul, div', async ({ ctx 
   const as = [NaN, 1, 2, NaN];
   const bs = [3, NaN, 0.5, NaN];
   for (const op of BINARY) {
-    const out = await runOps(ctx, async (rec) => ({ c: await binaryForward(rec, op, upload(ctx, as, [4]), upload(ctx, bs, [4])) }));
+    const out = await runOps(ctx, async (rec) => ({
+      c: await binaryForward(rec, op, upload(ctx, as, [4]), upload(ctx, bs, [4])),
+    }));
     assertClose(out.c, ref.binaryForward(op, as, [4], bs, [4]).out, FWD_TOL, `${op}`);
     for (const i of [0, 1, 3]) assert(Number.isNaN(out.c[i]), `${op}: element ${i} is ${out.c[i]}`);
   }
@@ -185,12 +235,22 @@ test('bad shapes and dtypes throw a clear error before any dispatch', async ({ c
   const a = upload(ctx, new Float32Array(12), [3, 4]);
   const b = upload(ctx, new Float32Array(5), [5]);
   const ints = upload(ctx, new Int32Array(12), [3, 4], 'i32');
-  const expectThrow = (what: string, f: () => Promise<unknown>, words: string[]): Promise<Error> => assertRejects(what, f, words);
+  const expectThrow = (what: string, f: () => Promise<unknown>, words: string[]): Promise<Error> =>
+    assertRejects(what, f, words);
   await expectThrow('add [3,4] + [5]', () => binaryForward(rec, 'add', a, b), ['add', '[3, 4]', '[5]', 'broadcast']);
-  await expectThrow('mul backward with wrong dy', () => binaryBackward(rec, 'mul', b, a, a), ['mul_backward', 'dy', '[5]', '[3, 4]']);
+  await expectThrow('mul backward with wrong dy', () => binaryBackward(rec, 'mul', b, a, a), [
+    'mul_backward',
+    'dy',
+    '[5]',
+    '[3, 4]',
+  ]);
   await expectThrow('relu of i32', () => unaryForward(rec, 'relu', ints), ['relu', 'i32', 'f32']);
   await expectThrow('tanh backward without y', () => unaryBackward(rec, 'tanh', a, null), ['tanh_backward', 'saved y']);
-  await expectThrow('exp backward with mismatched y', () => unaryBackward(rec, 'exp', a, b), ['exp_backward', '[5]', '[3, 4]']);
+  await expectThrow('exp backward with mismatched y', () => unaryBackward(rec, 'exp', a, b), [
+    'exp_backward',
+    '[5]',
+    '[3, 4]',
+  ]);
   await expectThrow('out aliasing x', () => unaryForward(rec, 'exp', a, {}, a), ['exp', 'out']);
   await expectThrow('unknown op', () => unaryForward(rec, 'softplus' as UnaryOp, a), ['unknown unary op']);
   // alternating broadcast axes that cannot merge: 9 axes, past the kernel's 8

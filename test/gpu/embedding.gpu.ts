@@ -6,7 +6,13 @@ import { assert, assertClose, assertEqual, assertIdentical, assertRejects } from
 import { runOps, upload } from '../harness/util';
 import type { GpuContext } from '../../src/gpu/device';
 import { Recorder } from '../../src/gpu/recorder';
-import { embeddingForward, embeddingBackward, scatterAddRows, EmbeddingWorkspace, scatterPlan } from '../../src/ops/embedding';
+import {
+  embeddingForward,
+  embeddingBackward,
+  scatterAddRows,
+  EmbeddingWorkspace,
+  scatterPlan,
+} from '../../src/ops/embedding';
 import * as ref from '../../src/reference/embedding';
 import { Rng, randomArray } from '../../src/util/prng';
 
@@ -24,7 +30,15 @@ function makeIds(N: number, V: number, seed: number, hot = 0.3, bad = 0): Int32A
   return ids;
 }
 
-async function both(ctx: GpuContext, tableData: Float32Array, ids: Int32Array, V: number, D: number, douts: Float32Array, tile?: number): Promise<{ out: Float32Array; dtable: Float32Array }> {
+async function both(
+  ctx: GpuContext,
+  tableData: Float32Array,
+  ids: Int32Array,
+  V: number,
+  D: number,
+  douts: Float32Array,
+  tile?: number,
+): Promise<{ out: Float32Array; dtable: Float32Array }> {
   let ws: EmbeddingWorkspace | null = null;
   const r = await runOps(ctx, async (rec) => {
     const table = upload(ctx, tableData, [V, D]);
@@ -121,7 +135,10 @@ test('embedding: N = 0 gives an all-zero dtable and an empty gather', async ({ c
     return { out, dtable: b.dtable };
   });
   assertEqual(r.out.length, 0, 'gather length');
-  assert(r.dtable.every((x) => x === 0), 'dtable cleared');
+  assert(
+    r.dtable.every((x) => x === 0),
+    'dtable cleared',
+  );
 });
 
 test('embedding: bad shapes, dtypes and workspaces throw before dispatch', async ({ ctx }) => {
@@ -137,11 +154,20 @@ test('embedding: bad shapes, dtypes and workspaces throw before dispatch', async
   await expect(() => embeddingForward(rec, table, idsF), /embedding: ids \[2\] has dtype f32, expected i32/);
   await expect(() => embeddingForward(rec, flat, ids), /embedding: table has shape \[12\] \(rank 1\), expected rank 2/);
   await expect(() => embeddingForward(rec, table, ids, dout4), /embedding: out has shape \[2, 4\], expected \[2, 3\]/);
-  await expect(() => embeddingBackward(rec, flat, ids, 4), /embedding_backward: dout has shape \[12\], expected ids' shape \[2\]/);
+  await expect(
+    () => embeddingBackward(rec, flat, ids, 4),
+    /embedding_backward: dout has shape \[12\], expected ids' shape \[2\]/,
+  );
   await expect(() => embeddingBackward(rec, dout, ids, 4, {}, dout4), /dtable has shape \[2, 4\], expected \[4, 3\]/);
   await expect(() => embeddingBackward(rec, dout, ids, -1), /V \(rows of the table\) must be a non-negative integer/);
-  await expect(() => embeddingBackward(rec, dout, ids, 4, { workspace: small }), /workspace made for N=1.* too small for N=2/);
-  await expect(() => scatterAddRows(rec, dout4, ids, table), /scatter_add_rows: src has shape \[2, 4\], expected \[2, 3\]/);
+  await expect(
+    () => embeddingBackward(rec, dout, ids, 4, { workspace: small }),
+    /workspace made for N=1.* too small for N=2/,
+  );
+  await expect(
+    () => scatterAddRows(rec, dout4, ids, table),
+    /scatter_add_rows: src has shape \[2, 4\], expected \[2, 3\]/,
+  );
   assertEqual(rec.dispatches, 0, 'dispatches recorded before the errors');
   rec.submit();
   small.release();

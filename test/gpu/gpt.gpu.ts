@@ -14,10 +14,10 @@ import { tensorFrom } from '../../src/gpu/tensor';
 import { kvCacheForward, kvCacheStore } from '../../src/ops/kv_cache';
 import * as kvRef from '../../src/reference/kv_cache';
 import { Rng, randomArray } from '../../src/util/prng';
-import { buildGpt, type GptConfig } from '../../src/models/gpt';
-import { GptModel, type GptOptimOptions } from '../../src/models/gpt_runtime';
-import { randomBatch } from '../../src/models/gpt_data';
-import { trainGpt, saveRun } from '../../src/models/gpt_train';
+import { buildGpt, type GptConfig } from '../../src/models/gpt/graph';
+import { GptModel, type GptOptimOptions } from '../../src/models/gpt/model';
+import { randomBatch } from '../../src/models/gpt/data';
+import { trainGpt, saveRun } from '../../src/models/gpt/train';
 import { generateStories } from '../../src/text/stories';
 
 const TINY: GptConfig = { vocabSize: 13, block: 8, layers: 2, heads: 2, embd: 8, dropout: 0, bias: true };
@@ -39,7 +39,9 @@ function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
   return Math.sqrt(d / Math.max(w, 1e-300));
 }
 
-test('gpt: one step’s loss and every parameter gradient match the float64 reference of the whole model', async ({ ctx }) => {
+test('gpt: one step’s loss and every parameter gradient match the float64 reference of the whole model', async ({
+  ctx,
+}) => {
   const m = buildGpt(TINY, B, TINY.block, { seed: 3 });
   const params = m.g.trainable();
   const grads = gradients(m.g, m.loss!, params);
@@ -57,7 +59,10 @@ test('gpt: one step’s loss and every parameter gradient match the float64 refe
   params.forEach((p, i) => {
     const want = env.get(grads[i]!)!;
     if (norm(want) < 1e-6 * G) {
-      assert(norm(got[i + 1]!) <= 1e-6 * G, `d ${p.name} is zero in float64 but ${norm(got[i + 1]!).toExponential(3)} here (global norm ${G.toExponential(3)})`);
+      assert(
+        norm(got[i + 1]!) <= 1e-6 * G,
+        `d ${p.name} is zero in float64 but ${norm(got[i + 1]!).toExponential(3)} here (global norm ${G.toExponential(3)})`,
+      );
       return;
     }
     const e = relErr(got[i + 1]!, want);
@@ -69,7 +74,9 @@ test('gpt: one step’s loss and every parameter gradient match the float64 refe
 
 const OPTIM: GptOptimOptions = { batch: B, lr: 3e-2, warmup: 3, decaySteps: 10, seed: 3 };
 
-test('gpt: the first 10 AdamW steps (warmup + cosine, clip 1, decay on 2-D weights) match the float64 reference', async ({ ctx }) => {
+test('gpt: the first 10 AdamW steps (warmup + cosine, clip 1, decay on 2-D weights) match the float64 reference', async ({
+  ctx,
+}) => {
   const model = await GptModel.create(ctx, TINY, OPTIM);
   const g = model.trainer.graph;
   let ref: Record<string, Float64Array> = {};
@@ -108,7 +115,12 @@ test('kv_cache: the cache view and the in-place store match the reference (odd s
     rec.submit();
     const want = kvRef.kvCacheForward(cache, row, p, Bc * H, T, d);
     assertClose(await out.read(), want, { atol: 0, rtol: 0 }, `kv_cache p=${p}`);
-    assertClose(await c.read(), kvRef.kvCacheStore(cache, row, p, Bc * H, T, d), { atol: 0, rtol: 0 }, `kv_cache_store p=${p}`);
+    assertClose(
+      await c.read(),
+      kvRef.kvCacheStore(cache, row, p, Bc * H, T, d),
+      { atol: 0, rtol: 0 },
+      `kv_cache_store p=${p}`,
+    );
     for (const t of [c, r, pos, out]) t.release();
   }
 });
@@ -151,7 +163,10 @@ test('gpt: save (Hugging Face GPT-2 files) → load continues training exactly',
   const files = await b1.save({ cursor: 3 });
   b1.destroy();
   const cfg = JSON.parse(new TextDecoder().decode(files['config.json']!)) as Record<string, unknown>;
-  assert(cfg['model_type'] === 'gpt2' && cfg['n_embd'] === 8 && cfg['tie_word_embeddings'] === true, `config.json ${JSON.stringify(cfg).slice(0, 200)}`);
+  assert(
+    cfg['model_type'] === 'gpt2' && cfg['n_embd'] === 8 && cfg['tie_word_embeddings'] === true,
+    `config.json ${JSON.stringify(cfg).slice(0, 200)}`,
+  );
 
   const c = await GptModel.create(ctx, TINY, { ...OPTIM, seed: 99 });
   const prog = c.load(files);
@@ -162,27 +177,74 @@ test('gpt: save (Hugging Face GPT-2 files) → load continues training exactly',
   assertIdentical(resumed, straight.slice(3), 'losses of steps 4-6 after save → load');
 });
 
-test('gpt: a checkpoint written during a run (checkpointEvery) resumes to the same weights and AdamW state as the straight run', async ({ ctx }) => {
+test('gpt: a checkpoint written during a run (checkpointEvery) resumes to the same weights and AdamW state as the straight run', async ({
+  ctx,
+}) => {
   const text = generateStories({ seed: 3, targetChars: 8_000 }).text;
-  const o = { text, tokenizer: 'char' as const, layers: 1, heads: 2, embd: 8, block: 16, batch: 3, steps: 6, lr: 1e-2, dropout: 0.1, seed: 4, warmup: 2, evalEvery: 3, evalIters: 1, sampleTokens: 4 };
+  const o = {
+    text,
+    tokenizer: 'char' as const,
+    layers: 1,
+    heads: 2,
+    embd: 8,
+    block: 16,
+    batch: 3,
+    steps: 6,
+    lr: 1e-2,
+    dropout: 0.1,
+    seed: 4,
+    warmup: 2,
+    evalEvery: 3,
+    evalIters: 1,
+    sampleTokens: 4,
+  };
   const saved: { step: number; files: Record<string, Uint8Array> }[] = [];
   const straight = await trainGpt(ctx, { ...o, checkpointEvery: 2, onCheckpoint: (c) => void saved.push(c) });
   const end = await saveRun(straight);
   straight.model.destroy();
-  assert(saved.map((c) => c.step).join(',') === '2,4', `checkpoints at steps ${saved.map((c) => c.step).join(',')} (every 2, not at the last step 6)`);
+  assert(
+    saved.map((c) => c.step).join(',') === '2,4',
+    `checkpoints at steps ${saved.map((c) => c.step).join(',')} (every 2, not at the last step 6)`,
+  );
   const resumed = await trainGpt(ctx, { ...o, resume: saved[0]!.files });
   const again = await saveRun(resumed);
   resumed.model.destroy();
   assert(resumed.metrics.steps_this_run === 4, `resumed from step 2: ran ${resumed.metrics.steps_this_run} steps`);
-  for (const f of ['model.safetensors', 'optimizer.safetensors']) assertIdentical(Array.from(again[f]!), Array.from(end[f]!), `${f} after resuming the step-2 checkpoint vs the straight run`);
+  for (const f of ['model.safetensors', 'optimizer.safetensors'])
+    assertIdentical(
+      Array.from(again[f]!),
+      Array.from(end[f]!),
+      `${f} after resuming the step-2 checkpoint vs the straight run`,
+    );
 });
 
-test('gpt: a short run on the built-in stories lowers validation loss well below the unigram baseline', async ({ ctx }) => {
+test('gpt: a short run on the built-in stories lowers validation loss well below the unigram baseline', async ({
+  ctx,
+}) => {
   const text = generateStories({ seed: 1, targetChars: 60_000 }).text;
-  const run = await trainGpt(ctx, { text, tokenizer: 'char', layers: 2, heads: 2, embd: 64, block: 32, batch: 8, steps: 100, lr: 1e-2, dropout: 0, seed: 1, warmup: 10, evalEvery: 100, evalIters: 4, sampleTokens: 20 });
+  const run = await trainGpt(ctx, {
+    text,
+    tokenizer: 'char',
+    layers: 2,
+    heads: 2,
+    embd: 64,
+    block: 32,
+    batch: 8,
+    steps: 100,
+    lr: 1e-2,
+    dropout: 0,
+    seed: 1,
+    warmup: 10,
+    evalEvery: 100,
+    evalIters: 4,
+    sampleTokens: 20,
+  });
   const m = run.metrics;
   run.model.destroy();
   const baseline = m['unigram_baseline'] as number;
-  assert(m.val_loss < baseline - 0.5, `val loss ${m.val_loss.toFixed(3)} is not well below the unigram baseline ${baseline.toFixed(3)} (100 steps)`);
+  assert(
+    m.val_loss < baseline - 0.5,
+    `val loss ${m.val_loss.toFixed(3)} is not well below the unigram baseline ${baseline.toFixed(3)} (100 steps)`,
+  );
   assert(m.sample.length > 0, 'a sample was generated');
 });

@@ -30,7 +30,12 @@ function mlp(withOptimizer: boolean): Mlp {
   const g = new Graph();
   const x = g.input('x', [13, 5]);
   const t = g.input('targets', [13], 'i32');
-  const params = [g.param('w1', [5, 7], init(1)), g.param('b1', [7], init(2, 0.1)), g.param('w2', [7, 3], init(3)), g.param('b2', [3], init(4, 0.1))];
+  const params = [
+    g.param('w1', [5, 7], init(1)),
+    g.param('b1', [7], init(2, 0.1)),
+    g.param('w2', [7, 3], init(3)),
+    g.param('b2', [3], init(4, 0.1)),
+  ];
   const h = g.op('unary', [g.op('linear', [x, params[0]!, params[1]!], {})], { op: 'tanh' });
   const logits = g.op('linear', [h, params[2]!, params[3]!], {});
   const [loss] = g.apply('cross_entropy', [logits, t], { ignoreIndex: -100 });
@@ -57,7 +62,9 @@ function feed(ex: Executor): void {
   ex.write('targets', Int32Array.from(feeds.targets));
 }
 
-test('a compiled MLP step (forward, backward, clip, AdamW) matches the float64 reference for 3 steps', async ({ ctx }) => {
+test('a compiled MLP step (forward, backward, clip, AdamW) matches the float64 reference for 3 steps', async ({
+  ctx,
+}) => {
   const { g, loss, params } = mlp(true);
   const ex = await Executor.compile(ctx, g, { outputs: [loss] });
   feed(ex);
@@ -73,7 +80,8 @@ test('a compiled MLP step (forward, backward, clip, AdamW) matches the float64 r
     for (const p of g.params.values()) next[p.name] = env.get(p)!;
     ref = next;
   }
-  for (const p of params) assertClose(await ex.readParam(p.name), ref[p.name]!, { atol: 2e-5, rtol: 1e-4 }, `${p.name} after 3 steps`);
+  for (const p of params)
+    assertClose(await ex.readParam(p.name), ref[p.name]!, { atol: 2e-5, rtol: 1e-4 }, `${p.name} after 3 steps`);
   ex.destroy();
 });
 
@@ -110,7 +118,10 @@ test('steady-state steps submit once and create no buffers, bind groups or pipel
   assertEqual(ctx.counters.buffers, before.buffers, 'buffers created');
   assertEqual(ctx.counters.bindGroups, before.bindGroups, 'bind groups created');
   assertEqual(ctx.counters.pipelines, before.pipelines, 'pipelines created');
-  assert(ex.plan.plannedBytes < ex.plan.naiveBytes, `buffer reuse: planned ${ex.plan.plannedBytes} B vs naive ${ex.plan.naiveBytes} B`);
+  assert(
+    ex.plan.plannedBytes < ex.plan.naiveBytes,
+    `buffer reuse: planned ${ex.plan.plannedBytes} B vs naive ${ex.plan.naiveBytes} B`,
+  );
   ex.destroy();
 });
 
@@ -126,12 +137,14 @@ test('planned execution is bit-identical to execution without buffer reuse', asy
   const r2 = await unplanned.step({ read: [a.loss, ...a.grads] });
   r1.forEach((x, i) => assertIdentical(x, r2[i]!, `output ${i}`));
   const env = evaluate(a.g, [a.loss, ...a.grads], feeds);
-  a.grads.forEach((gv, i) => assertClose(r1[i + 1]!, env.get(gv)!, { atol: 1e-6, rtol: 1e-4 }, `grad ${a.params[i]!.name}`));
+  a.grads.forEach((gv, i) =>
+    assertClose(r1[i + 1]!, env.get(gv)!, { atol: 1e-6, rtol: 1e-4 }, `grad ${a.params[i]!.name}`),
+  );
   planned.destroy();
   unplanned.destroy();
 });
 
-test('an inference graph can share a training executor\'s parameters without copies', async ({ ctx }) => {
+test("an inference graph can share a training executor's parameters without copies", async ({ ctx }) => {
   const train = mlp(true);
   const tex = await Executor.compile(ctx, train.g, { outputs: [train.loss] });
   const g = new Graph();

@@ -4,7 +4,12 @@
 import { test } from '../harness/gpu';
 import { assert, assertClose, assertIdentical, assertRejects } from '../harness/assert';
 import { runOps, upload } from '../harness/util';
-import { layernormForward, layernormBackward, layernormWorkspaceShape, type LayernormArgs } from '../../src/ops/layernorm';
+import {
+  layernormForward,
+  layernormBackward,
+  layernormWorkspaceShape,
+  type LayernormArgs,
+} from '../../src/ops/layernorm';
 import * as ref from '../../src/reference/layernorm';
 import { Recorder } from '../../src/gpu/recorder';
 import type { Tensor } from '../../src/gpu/tensor';
@@ -51,8 +56,23 @@ async function check(ctx: GpuContext, cases: Case[], seed: number): Promise<void
       const x = upload(ctx, v.xs, [R, C]);
       const gamma = upload(ctx, v.gs, [C]);
       const f = await layernormForward(rec, x, gamma, upload(ctx, v.bs, [C]), { ...a, eps: EPS });
-      const g = await layernormBackward(rec, upload(ctx, v.dys, [R, C]), x, gamma, upload(ctx, v.mean32, [R]), upload(ctx, v.rstd32, [R]), a);
-      Object.assign(o, { [`y${i}`]: f.y, [`mean${i}`]: f.mean, [`rstd${i}`]: f.rstd, [`dx${i}`]: g.dx, [`dgamma${i}`]: g.dgamma, [`dbeta${i}`]: g.dbeta });
+      const g = await layernormBackward(
+        rec,
+        upload(ctx, v.dys, [R, C]),
+        x,
+        gamma,
+        upload(ctx, v.mean32, [R]),
+        upload(ctx, v.rstd32, [R]),
+        a,
+      );
+      Object.assign(o, {
+        [`y${i}`]: f.y,
+        [`mean${i}`]: f.mean,
+        [`rstd${i}`]: f.rstd,
+        [`dx${i}`]: g.dx,
+        [`dgamma${i}`]: g.dgamma,
+        [`dbeta${i}`]: g.dbeta,
+      });
     }
     return o;
   });
@@ -70,20 +90,35 @@ async function check(ctx: GpuContext, cases: Case[], seed: number): Promise<void
 
 for (const threadsPerRow of [1, 32]) {
   for (const C of CS) {
-    test(`layernorm forward and backward match the reference (threadsPerRow ${threadsPerRow}, C=${C}, R in ${RS.join('/')})`, async ({ ctx }) => {
-      await check(ctx, RS.map((R) => ({ R, C, a: { threadsPerRow } })), 200 + C);
+    test(`layernorm forward and backward match the reference (threadsPerRow ${threadsPerRow}, C=${C}, R in ${RS.join('/')})`, async ({
+      ctx,
+    }) => {
+      await check(
+        ctx,
+        RS.map((R) => ({ R, C, a: { threadsPerRow } })),
+        200 + C,
+      );
     });
   }
 }
 
 test('layernorm with 2, 4 and 256 invocations per row, vec4 and scalar', async ({ ctx }) => {
   const cases: Case[] = [];
-  for (const threadsPerRow of [2, 4, 256]) for (const C of [7, 12, 1024]) for (const vec4 of [true, false]) cases.push({ R: 45, C, a: { threadsPerRow, vec4 } });
+  for (const threadsPerRow of [2, 4, 256])
+    for (const C of [7, 12, 1024])
+      for (const vec4 of [true, false]) cases.push({ R: 45, C, a: { threadsPerRow, vec4 } });
   await check(ctx, cases, 17);
 });
 
 test('layernorm dgamma and dbeta over many row blocks (R = 1000)', async ({ ctx }) => {
-  await check(ctx, [{ R: 1000, C: 65, a: {} }, { R: 1000, C: 64, a: {} }], 31);
+  await check(
+    ctx,
+    [
+      { R: 1000, C: 65, a: {} },
+      { R: 1000, C: 64, a: {} },
+    ],
+    31,
+  );
 });
 
 test('layernorm writes into caller-given outputs and workspace', async ({ ctx }) => {
@@ -100,8 +135,20 @@ test('layernorm writes into caller-given outputs and workspace', async ({ ctx })
       dbeta: upload(ctx, new Float32Array(C).fill(7), [C]),
       workspace: upload(ctx, new Float32Array(3 * 2 * C).fill(7), layernormWorkspaceShape(R, C)),
     };
-    const g = await layernormBackward(rec, upload(ctx, v.dys, [R, C]), x, gamma, upload(ctx, v.mean32, [R]), upload(ctx, v.rstd32, [R]), {}, given);
-    assert(g.dx === given.dx && g.dgamma === given.dgamma && g.dbeta === given.dbeta, 'outputs are not the given tensors');
+    const g = await layernormBackward(
+      rec,
+      upload(ctx, v.dys, [R, C]),
+      x,
+      gamma,
+      upload(ctx, v.mean32, [R]),
+      upload(ctx, v.rstd32, [R]),
+      {},
+      given,
+    );
+    assert(
+      g.dx === given.dx && g.dgamma === given.dgamma && g.dbeta === given.dbeta,
+      'outputs are not the given tensors',
+    );
     return { y: f.y, dx: g.dx, dgamma: g.dgamma, dbeta: g.dbeta, ws: given.workspace };
   });
   assertClose(out.y, v.fwd.y, TOL_Y, 'y');
@@ -132,7 +179,11 @@ test('layernorm propagates NaN to its row only', async ({ ctx }) => {
 });
 
 test('layernorm is bit-identical across runs', async ({ ctx }) => {
-  for (const [R, C, threadsPerRow] of [[100, 1023, 1], [100, 1024, 1], [45, 1024, 64]] as const) {
+  for (const [R, C, threadsPerRow] of [
+    [100, 1023, 1],
+    [100, 1024, 1],
+    [45, 1024, 64],
+  ] as const) {
     const v = inputs(R, C, 51);
     const run = () =>
       runOps(ctx, async (rec) => {
@@ -144,7 +195,8 @@ test('layernorm is bit-identical across runs', async ({ ctx }) => {
       });
     const a = await run();
     const b = await run();
-    for (const k of ['y', 'mean', 'rstd', 'dx', 'dgamma', 'dbeta'] as const) assertIdentical(a[k], b[k], `${k} R=${R} C=${C}`);
+    for (const k of ['y', 'mean', 'rstd', 'dx', 'dgamma', 'dbeta'] as const)
+      assertIdentical(a[k], b[k], `${k} R=${R} C=${C}`);
   }
 });
 
@@ -155,12 +207,18 @@ test('layernorm of rank 1 and rank 3 tensors and of empty tensors', async ({ ctx
     const b = upload(ctx, v.bs, [5]);
     const one = await layernormForward(rec, upload(ctx, v.xs.subarray(0, 5), [5]), g, b, { eps: EPS });
     const three = await layernormForward(rec, upload(ctx, v.xs, [2, 3, 5]), g, b, { eps: EPS });
-    assert(one.mean.shape.length === 0 && three.mean.shape.join() === '2,3', `stat shapes ${one.mean.shape} / ${three.mean.shape}`);
+    assert(
+      one.mean.shape.length === 0 && three.mean.shape.join() === '2,3',
+      `stat shapes ${one.mean.shape} / ${three.mean.shape}`,
+    );
     return { one: one.y, three: three.y };
   });
   assertClose(out.one, v.fwd.y.subarray(0, 5), TOL_Y, 'rank 1');
   assertClose(out.three, v.fwd.y, TOL_Y, 'rank 3');
-  for (const [R, C] of [[0, 5], [3, 0]] as const) {
+  for (const [R, C] of [
+    [0, 5],
+    [3, 0],
+  ] as const) {
     const res = await runOps(ctx, async (rec) => {
       const x = upload(ctx, [], [R, C]);
       const g = upload(ctx, new Float32Array(C).fill(1), [C]);
@@ -185,17 +243,45 @@ test('layernorm rejects bad shapes and options before dispatching', async ({ ctx
   const stat = upload(ctx, new Float32Array(4), [4]);
   const stat3 = upload(ctx, new Float32Array(3), [3]);
   const xi = upload(ctx, new Int32Array(12), [4, 3], 'i32');
-  const expectThrow = (what: string, f: () => Promise<unknown>, pattern: RegExp): Promise<Error> => assertRejects(what, f, pattern, ShapeError);
-  await expectThrow('gamma', () => layernormForward(rec, x, g4, g3), /layernorm: gamma has shape \[4\], expected \[3\]/);
+  const expectThrow = (what: string, f: () => Promise<unknown>, pattern: RegExp): Promise<Error> =>
+    assertRejects(what, f, pattern, ShapeError);
+  await expectThrow(
+    'gamma',
+    () => layernormForward(rec, x, g4, g3),
+    /layernorm: gamma has shape \[4\], expected \[3\]/,
+  );
   await expectThrow('beta', () => layernormForward(rec, x, g3, g4), /layernorm: beta has shape \[4\], expected \[3\]/);
-  await expectThrow('dtype', () => layernormForward(rec, xi, g3, g3), /layernorm: x \[4, 3\] has dtype i32, expected f32/);
+  await expectThrow(
+    'dtype',
+    () => layernormForward(rec, xi, g3, g3),
+    /layernorm: x \[4, 3\] has dtype i32, expected f32/,
+  );
   await expectThrow('eps', () => layernormForward(rec, x, g3, g3, { eps: -1 }), /eps must be a finite number/);
-  await expectThrow('mean', () => layernormBackward(rec, x, x, g3, stat3, stat), /layernorm_backward: mean has shape \[3\], expected \[4\]/);
-  await expectThrow('dy', () => layernormBackward(rec, xi, x, g3, stat, stat), /layernorm_backward: dy \[4, 3\] has dtype i32/);
-  await expectThrow('workspace', () => layernormBackward(rec, x, x, g3, stat, stat, {}, { workspace: stat }), /out.workspace has shape \[4\], expected \[1, 2, 3\]/);
-  await expectThrow('threadsPerRow', () => layernormForward(rec, x, g3, g3, { threadsPerRow: 512 }), /threadsPerRow must be a power of two/);
+  await expectThrow(
+    'mean',
+    () => layernormBackward(rec, x, x, g3, stat3, stat),
+    /layernorm_backward: mean has shape \[3\], expected \[4\]/,
+  );
+  await expectThrow(
+    'dy',
+    () => layernormBackward(rec, xi, x, g3, stat, stat),
+    /layernorm_backward: dy \[4, 3\] has dtype i32/,
+  );
+  await expectThrow(
+    'workspace',
+    () => layernormBackward(rec, x, x, g3, stat, stat, {}, { workspace: stat }),
+    /out.workspace has shape \[4\], expected \[1, 2, 3\]/,
+  );
+  await expectThrow(
+    'threadsPerRow',
+    () => layernormForward(rec, x, g3, g3, { threadsPerRow: 512 }),
+    /threadsPerRow must be a power of two/,
+  );
   assert(rec.dispatches === 0, `${rec.dispatches} dispatches recorded before the errors`);
   rec.submit();
   for (const t of [x, g3, g4, stat, stat3, xi]) t.release();
-  assert(layernormWorkspaceShape(4096, 256).join() === '128,2,256', `workspace shape ${layernormWorkspaceShape(4096, 256)}`);
+  assert(
+    layernormWorkspaceShape(4096, 256).join() === '128,2,256',
+    `workspace shape ${layernormWorkspaceShape(4096, 256)}`,
+  );
 });

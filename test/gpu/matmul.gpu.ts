@@ -1,15 +1,16 @@
 // matmul against its float64 reference: every transposed form, every variant (register tiles
 // shared across 4-lane subgroups, register tiles, workgroup-memory tiles), sizes that are not multiples of the tiles (1, 7, 45x37x65, 1023 rows),
 // aligned and unaligned rows (vec4 and scalar loads), batches with a broadcast operand, the fused
-// bias + activation epilogue, NaN propagation, empty shapes, the backward (da, db, dbias) with a
-// random upstream gradient, and shape errors thrown before any dispatch.
+// bias, NaN propagation, empty shapes, the backward (da, db, dbias) with a random upstream
+// gradient, and shape errors thrown before any dispatch.
 import { test } from '../harness/gpu';
 import { assert, assertClose, type Tolerance, assertRejects } from '../harness/assert';
 import { runOps, upload } from '../harness/util';
 import { Recorder } from '../../src/gpu/recorder';
 import type { GpuContext } from '../../src/gpu/device';
 import type { Tensor } from '../../src/gpu/tensor';
-import { hasSubgroupsOf4, matmulForward, matmulBackward, type MatmulTiles, type MatmulVariant } from '../../src/ops/matmul';
+import { matmulForward, matmulBackward } from '../../src/ops/matmul';
+import { hasSubgroupsOf4, type MatmulTiles, type MatmulVariant } from '../../src/ops/matmul_kernel';
 import * as ref from '../../src/reference/matmul';
 import { randomArray } from '../../src/util/prng';
 
@@ -27,7 +28,6 @@ interface Case {
   broadcastA?: boolean;
   broadcastB?: boolean;
   bias?: boolean;
-  act?: ref.Activation;
   variant?: MatmulVariant;
   tiles?: Partial<MatmulTiles>;
   backward?: boolean;
@@ -35,8 +35,11 @@ interface Case {
 
 const name = (c: Case): string => {
   const form = `${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}`;
-  const batch = c.batch !== undefined ? ` batch ${c.batch}${c.broadcastA ? ' (a shared)' : ''}${c.broadcastB ? ' (b shared)' : ''}` : '';
-  const epi = c.bias || c.act ? ` +${c.bias ? 'bias' : ''}${c.act ? ` ${c.act}` : ''}` : '';
+  const batch =
+    c.batch !== undefined
+      ? ` batch ${c.batch}${c.broadcastA ? ' (a shared)' : ''}${c.broadcastB ? ' (b shared)' : ''}`
+      : '';
+  const epi = c.bias ? ' +bias' : '';
   const tiles = c.tiles ? ` ${JSON.stringify(c.tiles)}` : '';
   return `${form} ${c.M}x${c.K}x${c.N}${batch}${epi} [${c.variant ?? 'auto'}${tiles}]`;
 };
@@ -54,12 +57,30 @@ async function check(ctx: GpuContext, c: Case, seed = 1): Promise<void> {
   const batch = c.batch ?? 1;
   const sa = storedShape(c, 'a');
   const sb = storedShape(c, 'b');
-  const as = randomArray(sa.reduce((p, d) => p * d, 1), seed, -1, 1);
-  const bs = randomArray(sb.reduce((p, d) => p * d, 1), seed + 1, -1, 1);
+  const as = randomArray(
+    sa.reduce((p, d) => p * d, 1),
+    seed,
+    -1,
+    1,
+  );
+  const bs = randomArray(
+    sb.reduce((p, d) => p * d, 1),
+    seed + 1,
+    -1,
+    1,
+  );
   const biasv = c.bias ? randomArray(c.N, seed + 2, -1, 1) : null;
-  const dims: ref.MatmulDims = { batch, M: c.M, K: c.K, N: c.N, transA: c.transA, transB: c.transB, broadcastA: c.broadcastA, broadcastB: c.broadcastB };
-  const act = c.act ?? 'none';
-  const opts = { transA: c.transA, transB: c.transB, act, variant: c.variant, tiles: c.tiles };
+  const dims: ref.MatmulDims = {
+    batch,
+    M: c.M,
+    K: c.K,
+    N: c.N,
+    transA: c.transA,
+    transB: c.transB,
+    broadcastA: c.broadcastA,
+    broadcastB: c.broadcastB,
+  };
+  const opts = { transA: c.transA, transB: c.transB, variant: c.variant, tiles: c.tiles };
   const dys = randomArray(batch * c.M * c.N, seed + 3, -1, 1);
   const out = await runOps(ctx, async (rec) => {
     const a = upload(ctx, as, sa);
@@ -68,15 +89,15 @@ async function check(ctx: GpuContext, c: Case, seed = 1): Promise<void> {
     const y = await matmulForward(rec, a, b, { ...opts, bias });
     const outs: Record<string, Tensor> = { y };
     if (c.backward) {
-      const g = await matmulBackward(rec, upload(ctx, dys, y.shape), a, b, { ...opts, bias, out: y });
+      const g = await matmulBackward(rec, upload(ctx, dys, y.shape), a, b, { ...opts, bias });
       Object.assign(outs, { da: g.da, db: g.db }, g.dbias ? { dbias: g.dbias } : {});
     }
     return outs;
   });
   const K = c.K;
-  assertClose(out.y, ref.matmulForward(as, bs, dims, biasv, act), tol(K), `${name(c)} y`);
+  assertClose(out.y!, ref.matmulForward(as, bs, dims, biasv), tol(K), `${name(c)} y`);
   if (!c.backward) return;
-  const g = ref.matmulBackward(dys, as, bs, dims, biasv, act);
+  const g = ref.matmulBackward(dys, as, bs, dims, biasv);
   // da sums N products (x batch when a is shared), db sums M (x batch when b is shared).
   assertClose(out.da!, g.da, tol(c.N * (c.broadcastA ? batch : 1)), `${name(c)} da`);
   assertClose(out.db!, g.db, tol(c.M * (c.broadcastB ? batch : 1)), `${name(c)} db`);
@@ -97,12 +118,22 @@ const VARIANTS: MatmulVariant[] = ['subgroup', 'register', 'shared'];
 // of 4 but not of the tiles (vec4 loads).
 for (const variant of VARIANTS) {
   test(`matmul sizes 1x1x1, 7x7x7, 45x37x65, 1023x61x131 [${variant}]`, async ({ ctx }) => {
-    for (const [M, K, N] of [[1, 1, 1], [7, 7, 7], [45, 37, 65], [1023, 61, 131]] as const) await check(ctx, { M, K, N, variant });
+    for (const [M, K, N] of [
+      [1, 1, 1],
+      [7, 7, 7],
+      [45, 37, 65],
+      [1023, 61, 131],
+    ] as const)
+      await check(ctx, { M, K, N, variant });
   });
 
   test(`matmul every transposed form with scalar and vec4 loads [${variant}]`, async ({ ctx }) => {
     for (const f of FORMS) {
-      for (const [M, K, N] of [[45, 37, 65], [44, 36, 68]] as const) await check(ctx, { M, K, N, ...f, variant });
+      for (const [M, K, N] of [
+        [45, 37, 65],
+        [44, 36, 68],
+      ] as const)
+        await check(ctx, { M, K, N, ...f, variant });
     }
   });
 
@@ -126,10 +157,10 @@ test('matmul mixed alignment: vec4 loads on one operand, scalar on the other', a
   await check(ctx, { M: 45, K: 37, N: 64, transA: true, variant: 'shared' }); // a scalar, b vec4
 });
 
-test('matmul fused epilogue: bias then none, relu, gelu, tanh, sigmoid, forward and backward', async ({ ctx }) => {
-  for (const act of ['none', 'relu', 'gelu', 'tanh', 'sigmoid'] as const) await check(ctx, { M: 21, K: 20, N: 33, bias: true, act, backward: true });
-  await check(ctx, { M: 9, K: 11, N: 13, batch: 2, broadcastB: true, bias: true, act: 'gelu', backward: true, variant: 'register' });
-  await check(ctx, { M: 9, K: 11, N: 13, batch: 2, broadcastB: true, bias: true, act: 'gelu', backward: true, variant: 'shared' });
+test('matmul fused bias, forward and backward', async ({ ctx }) => {
+  await check(ctx, { M: 21, K: 20, N: 33, bias: true, backward: true });
+  await check(ctx, { M: 9, K: 11, N: 13, batch: 2, broadcastB: true, bias: true, backward: true, variant: 'register' });
+  await check(ctx, { M: 9, K: 11, N: 13, batch: 2, broadcastB: true, bias: true, backward: true, variant: 'shared' });
 });
 
 test('matmul tile shapes: blocks of 4x4 to 16x8, workgroup sizes, tile depths', async ({ ctx }) => {
@@ -154,8 +185,8 @@ test('matmul large K and the two-pass bias gradient', async ({ ctx }) => {
 
 test('matmul propagates NaN from a and b into exactly the affected outputs', async ({ ctx }) => {
   const [M, K, N] = [9, 13, 11];
-  const cases = [...VARIANTS.flatMap((variant) => FORMS.map((f) => ({ ...f, variant, act: 'none' as const }))), { ...FORMS[0]!, variant: 'auto' as const, act: 'relu' as const }];
-  for (const { variant, act, ...f } of cases) {
+  const cases = VARIANTS.flatMap((variant) => FORMS.map((f) => ({ ...f, variant })));
+  for (const { variant, ...f } of cases) {
     if (variant === 'subgroup' && !hasSubgroupsOf4(ctx)) continue;
     const as = randomArray(M * K, 5, -1, 1);
     const bs = randomArray(K * N, 6, -1, 1);
@@ -163,21 +194,26 @@ test('matmul propagates NaN from a and b into exactly the affected outputs', asy
     as[f.transA ? 4 * M + 2 : 2 * K + 4] = NaN;
     bs[f.transB ? 3 * K + 7 : 7 * N + 3] = NaN;
     const out = await runOps(ctx, async (rec) => ({
-      y: await matmulForward(rec, upload(ctx, as, f.transA ? [K, M] : [M, K]), upload(ctx, bs, f.transB ? [N, K] : [K, N]), { ...f, variant, act }),
+      y: await matmulForward(
+        rec,
+        upload(ctx, as, f.transA ? [K, M] : [M, K]),
+        upload(ctx, bs, f.transB ? [N, K] : [K, N]),
+        { ...f, variant },
+      ),
     }));
-    const what = `${variant} ${f.transA ? 'T' : 'N'}${f.transB ? 'T' : 'N'} ${act}`;
+    const what = `${variant} ${f.transA ? 'T' : 'N'}${f.transB ? 'T' : 'N'}`;
     for (let i = 0; i < M * N; i++) {
       const nan = Math.floor(i / N) === 2 || i % N === 3;
       assert(Number.isNaN(out.y[i]!) === nan, `${what}: element ${i} is ${out.y[i]}, NaN expected: ${nan}`);
     }
-    assertClose(out.y, ref.matmulForward(as, bs, { batch: 1, M, K, N, ...f }, null, act), tol(K), what);
+    assertClose(out.y, ref.matmulForward(as, bs, { batch: 1, M, K, N, ...f }, null), tol(K), what);
   }
 });
 
-test('matmul empty shapes: M = 0, N = 0, K = 0 (out = act(bias)), batch 0', async ({ ctx }) => {
+test('matmul empty shapes: M = 0, N = 0, K = 0 (out = bias), batch 0', async ({ ctx }) => {
   await check(ctx, { M: 0, K: 5, N: 3, backward: true });
   await check(ctx, { M: 5, K: 7, N: 0, backward: true });
-  await check(ctx, { M: 5, K: 0, N: 7, bias: true, act: 'sigmoid' });
+  await check(ctx, { M: 5, K: 0, N: 7, bias: true });
   await check(ctx, { M: 3, K: 5, N: 7, batch: 0, broadcastB: true, bias: true, backward: true }); // db = 0, dbias = 0
 });
 
@@ -200,17 +236,45 @@ test('matmul writes into a given out tensor and is deterministic', async ({ ctx 
 test('matmul rejects bad shapes before dispatching anything', async ({ ctx }) => {
   const t = (shape: number[]): Tensor => upload(ctx, new Float32Array(shape.reduce((p, d) => p * d, 1)), shape);
   const rec = new Recorder(ctx, { label: 'errors' });
-  const expectThrow = (what: string, f: () => Promise<unknown>, pattern: RegExp): Promise<Error> => assertRejects(what, f, pattern);
-  await expectThrow('inner dims', () => matmulForward(rec, t([4, 5]), t([6, 3])), /^matmul: inner dimensions differ.*\[4, 5\].*K = 5.*\[6, 3\].*K = 6/);
-  await expectThrow('transB inner dims', () => matmulForward(rec, t([4, 5]), t([5, 3]), { transB: true }), /inner dimensions differ.*b stored \(N, K\)/);
-  await expectThrow('batch dims', () => matmulForward(rec, t([2, 4, 5]), t([3, 5, 3])), /batch dimensions.*\[2, 4, 5\].*\[3, 5, 3\]/);
+  const expectThrow = (what: string, f: () => Promise<unknown>, pattern: RegExp): Promise<Error> =>
+    assertRejects(what, f, pattern);
+  await expectThrow(
+    'inner dims',
+    () => matmulForward(rec, t([4, 5]), t([6, 3])),
+    /^matmul: inner dimensions differ.*\[4, 5\].*K = 5.*\[6, 3\].*K = 6/,
+  );
+  await expectThrow(
+    'transB inner dims',
+    () => matmulForward(rec, t([4, 5]), t([5, 3]), { transB: true }),
+    /inner dimensions differ.*b stored \(N, K\)/,
+  );
+  await expectThrow(
+    'batch dims',
+    () => matmulForward(rec, t([2, 4, 5]), t([3, 5, 3])),
+    /batch dimensions.*\[2, 4, 5\].*\[3, 5, 3\]/,
+  );
   await expectThrow('rank 1', () => matmulForward(rec, t([5]), t([5, 3])), /rank >= 2/);
-  await expectThrow('bias shape', () => matmulForward(rec, t([4, 5]), t([5, 3]), { bias: t([4]) }), /bias has shape \[4\], expected \[3\]/);
-  await expectThrow('out shape', () => matmulForward(rec, t([4, 5]), t([5, 3]), {}, t([3, 4])), /out has shape \[3, 4\], expected \[4, 3\]/);
-  await expectThrow('dout shape', () => matmulBackward(rec, t([4, 4]), t([4, 5]), t([5, 3])), /dout has shape \[4, 4\], expected \[4, 3\]/);
-  await expectThrow('relu without out', () => matmulBackward(rec, t([4, 3]), t([4, 5]), t([5, 3]), { act: 'relu' }), /needs the forward output/);
+  await expectThrow(
+    'bias shape',
+    () => matmulForward(rec, t([4, 5]), t([5, 3]), { bias: t([4]) }),
+    /bias has shape \[4\], expected \[3\]/,
+  );
+  await expectThrow(
+    'out shape',
+    () => matmulForward(rec, t([4, 5]), t([5, 3]), {}, t([3, 4])),
+    /out has shape \[3, 4\], expected \[4, 3\]/,
+  );
+  await expectThrow(
+    'dout shape',
+    () => matmulBackward(rec, t([4, 4]), t([4, 5]), t([5, 3])),
+    /dout has shape \[4, 4\], expected \[4, 3\]/,
+  );
   await expectThrow('tiles', () => matmulForward(rec, t([4, 5]), t([5, 3]), { tiles: { rm: 3 } }), /rm must be one of/);
-  await expectThrow('workgroup size', () => matmulForward(rec, t([4, 5]), t([5, 3]), { tiles: { wgX: 64, wgY: 64 } }), /maxComputeInvocationsPerWorkgroup/);
+  await expectThrow(
+    'workgroup size',
+    () => matmulForward(rec, t([4, 5]), t([5, 3]), { tiles: { wgX: 64, wgY: 64 } }),
+    /maxComputeInvocationsPerWorkgroup/,
+  );
   assert(rec.dispatches === 0, `${rec.dispatches} dispatches were recorded by failing calls`);
   rec.submit();
 });

@@ -8,7 +8,14 @@ import { upload } from '../harness/util';
 import type { GpuContext } from '../../src/gpu/device';
 import { Recorder, bindDispatch } from '../../src/gpu/recorder';
 import { writeTensor, type Tensor } from '../../src/gpu/tensor';
-import { adamStep, adamStepDispatch, sgdStep, StepScalars, type AdamOptions, type SgdOptions } from '../../src/ops/optimizer';
+import {
+  adamStep,
+  adamStepDispatch,
+  sgdStep,
+  StepScalars,
+  type AdamOptions,
+  type SgdOptions,
+} from '../../src/ops/optimizer';
 import * as ref from '../../src/reference/optimizer';
 import { randomArray } from '../../src/util/prng';
 import { numel } from '../../src/util/shape';
@@ -23,7 +30,10 @@ const TOL_M = { atol: 3e-7, rtol: 1e-5 };
 const TOL_V = { atol: 1e-10, rtol: 1e-5 };
 const TOL_BUF = { atol: 2e-6, rtol: 1e-5 };
 const STEPS = 5;
-const lrAt = (base: number) => (t: number): number => base * (1 - 0.15 * (t - 1)); // a decaying schedule
+const lrAt =
+  (base: number) =>
+  (t: number): number =>
+    base * (1 - 0.15 * (t - 1)); // a decaying schedule
 const SHAPES = [[1], [7], [1023], [45, 65]];
 
 function makeGrads(n: number, seed: number, nanAt?: [step: number, index: number]): Float32Array[] {
@@ -74,8 +84,23 @@ for (const shape of SHAPES) {
     for (const [name, o] of ADAM_CASES) {
       const p0 = randomArray(n, 1 + n, -2, 2);
       const grads = makeGrads(n, 2 + n);
-      const cfg: ref.AdamConfig = { beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0, decoupled: o.decoupled ?? true };
-      const got = await runSteps(ctx, shape, p0, grads, lrAt(0.05), ['m', 'v'], (rec, p, g, [m, v], sc) => adamStep(rec, p, g, m!, v!, sc, o), [cfg.beta1, cfg.beta2]);
+      const cfg: ref.AdamConfig = {
+        beta1: o.beta1 ?? 0.9,
+        beta2: o.beta2 ?? 0.999,
+        eps: o.eps ?? 1e-8,
+        weightDecay: o.weightDecay ?? 0,
+        decoupled: o.decoupled ?? true,
+      };
+      const got = await runSteps(
+        ctx,
+        shape,
+        p0,
+        grads,
+        lrAt(0.05),
+        ['m', 'v'],
+        (rec, p, g, [m, v], sc) => adamStep(rec, p, g, m!, v!, sc, o),
+        [cfg.beta1, cfg.beta2],
+      );
       const want = ref.adamSteps(p0, grads, cfg, lrAt(0.05));
       assertClose(got.p!, want.p, TOL_P, `${name} p`);
       assertClose(got.m!, want.m, TOL_M, `${name} m`);
@@ -96,9 +121,16 @@ for (const shape of SHAPES) {
     for (const [name, o] of SGD_CASES) {
       const p0 = randomArray(n, 3 + n, -2, 2);
       const grads = makeGrads(n, 4 + n);
-      const cfg: ref.SgdConfig = { momentum: o.momentum ?? 0, dampening: o.dampening ?? 0, nesterov: o.nesterov ?? false, weightDecay: o.weightDecay ?? 0 };
+      const cfg: ref.SgdConfig = {
+        momentum: o.momentum ?? 0,
+        dampening: o.dampening ?? 0,
+        nesterov: o.nesterov ?? false,
+        weightDecay: o.weightDecay ?? 0,
+      };
       const state = cfg.momentum ? ['buf'] : [];
-      const got = await runSteps(ctx, shape, p0, grads, lrAt(0.1), state, (rec, p, g, st, sc) => sgdStep(rec, p, g, st[0] ?? null, sc, o));
+      const got = await runSteps(ctx, shape, p0, grads, lrAt(0.1), state, (rec, p, g, st, sc) =>
+        sgdStep(rec, p, g, st[0] ?? null, sc, o),
+      );
       const want = ref.sgdSteps(p0, grads, cfg, lrAt(0.1));
       assertClose(got.p!, want.p, TOL_P, `${name} p`);
       if (cfg.momentum) assertClose(got.buf!, want.buf, TOL_BUF, `${name} buf`);
@@ -113,13 +145,29 @@ test('optimizer gradient scale is read from a GPU tensor (adamw, sgd nesterov)',
   const grads = makeGrads(n, 6);
   const gradScale = upload(ctx, [0.37], [1], 'f32', 'clip_factor');
   const aw = { weightDecay: 0.1, gradScale };
-  const got = await runSteps(ctx, shape, p0, grads, lrAt(0.05), ['m', 'v'], (rec, p, g, [m, v], sc) => adamStep(rec, p, g, m!, v!, sc, aw));
-  const want = ref.adamSteps(p0, grads, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, decoupled: true }, lrAt(0.05), Math.fround(0.37));
+  const got = await runSteps(ctx, shape, p0, grads, lrAt(0.05), ['m', 'v'], (rec, p, g, [m, v], sc) =>
+    adamStep(rec, p, g, m!, v!, sc, aw),
+  );
+  const want = ref.adamSteps(
+    p0,
+    grads,
+    { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, decoupled: true },
+    lrAt(0.05),
+    Math.fround(0.37),
+  );
   assertClose(got.p!, want.p, TOL_P, 'adamw p');
   assertClose(got.m!, want.m, TOL_M, 'adamw m');
   const so: SgdOptions = { momentum: 0.9, nesterov: true, weightDecay: 0.01, gradScale };
-  const gs = await runSteps(ctx, shape, p0, grads, lrAt(0.1), ['buf'], (rec, p, g, [b], sc) => sgdStep(rec, p, g, b!, sc, so));
-  const ws = ref.sgdSteps(p0, grads, { momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.01 }, lrAt(0.1), Math.fround(0.37));
+  const gs = await runSteps(ctx, shape, p0, grads, lrAt(0.1), ['buf'], (rec, p, g, [b], sc) =>
+    sgdStep(rec, p, g, b!, sc, so),
+  );
+  const ws = ref.sgdSteps(
+    p0,
+    grads,
+    { momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.01 },
+    lrAt(0.1),
+    Math.fround(0.37),
+  );
   assertClose(gs.p!, ws.p, TOL_P, 'sgd p');
   gradScale.release();
 });
@@ -128,13 +176,22 @@ test('optimizer NaN in a gradient reaches only that parameter and its state', as
   const n = 7;
   const p0 = randomArray(n, 8, -2, 2);
   const grads = makeGrads(n, 9, [2, 3]); // step 2, element 3
-  const got = await runSteps(ctx, [n], p0, grads, lrAt(0.05), ['m', 'v'], (rec, p, g, [m, v], sc) => adamStep(rec, p, g, m!, v!, sc, { weightDecay: 0.1 }));
-  const want = ref.adamSteps(p0, grads, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, decoupled: true }, lrAt(0.05));
+  const got = await runSteps(ctx, [n], p0, grads, lrAt(0.05), ['m', 'v'], (rec, p, g, [m, v], sc) =>
+    adamStep(rec, p, g, m!, v!, sc, { weightDecay: 0.1 }),
+  );
+  const want = ref.adamSteps(
+    p0,
+    grads,
+    { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, decoupled: true },
+    lrAt(0.05),
+  );
   for (const k of ['p', 'm', 'v'] as const) {
     assert(Number.isNaN(got[k]![3]!), `adamw ${k}[3] is ${got[k]![3]}, want NaN`);
     assertClose(got[k]!, want[k], k === 'p' ? TOL_P : k === 'm' ? TOL_M : TOL_V, `adamw ${k} (NaN only at 3)`);
   }
-  const gs = await runSteps(ctx, [n], p0, grads, lrAt(0.1), ['buf'], (rec, p, g, [b], sc) => sgdStep(rec, p, g, b!, sc, { momentum: 0.9 }));
+  const gs = await runSteps(ctx, [n], p0, grads, lrAt(0.1), ['buf'], (rec, p, g, [b], sc) =>
+    sgdStep(rec, p, g, b!, sc, { momentum: 0.9 }),
+  );
   const ws = ref.sgdSteps(p0, grads, { momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 }, lrAt(0.1));
   assert(Number.isNaN(gs.p![3]!) && Number.isNaN(gs.buf![3]!), 'sgd p[3] and buf[3] should be NaN');
   assertClose(gs.p!, ws.p, TOL_P, 'sgd p (NaN only at 3)');
@@ -161,8 +218,16 @@ test('optimizer step replays one bound dispatch with new lr and t, creating no G
     rec.submit();
   }
   const after = { ...ctx.counters };
-  assert(JSON.stringify(before) === JSON.stringify(after), `GPU objects created while replaying: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
-  const want = ref.adamSteps(p0, grads, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05, decoupled: true }, lrAt(0.05));
+  assert(
+    JSON.stringify(before) === JSON.stringify(after),
+    `GPU objects created while replaying: ${JSON.stringify(before)} → ${JSON.stringify(after)}`,
+  );
+  const want = ref.adamSteps(
+    p0,
+    grads,
+    { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05, decoupled: true },
+    lrAt(0.05),
+  );
   assertClose(await p.read(), want.p, TOL_P, 'replayed p');
   for (const t of [p, g, m, v]) t.release();
   sc.release();
@@ -177,11 +242,17 @@ async function expectShapeError(what: string, fn: () => Promise<unknown>, patter
     err = e as Error;
   }
   assert(err !== null, `${what}: expected an error`);
-  assert(err.name === 'ShapeError' && pattern.test(err.message), `${what}: got ${err.name}: ${err.message}, want ShapeError matching ${pattern}`);
+  assert(
+    err.name === 'ShapeError' && pattern.test(err.message),
+    `${what}: got ${err.name}: ${err.message}, want ShapeError matching ${pattern}`,
+  );
 }
 
-test('optimizer rejects mismatched shapes and bad options before dispatch; empty params dispatch nothing', async ({ ctx }) => {
-  const f = (shape: number[], label: string, dtype: 'f32' | 'i32' = 'f32'): Tensor => upload(ctx, new Array(numel(shape)).fill(0), shape, dtype, label);
+test('optimizer rejects mismatched shapes and bad options before dispatch; empty params dispatch nothing', async ({
+  ctx,
+}) => {
+  const f = (shape: number[], label: string, dtype: 'f32' | 'i32' = 'f32'): Tensor =>
+    upload(ctx, new Array(numel(shape)).fill(0), shape, dtype, label);
   const p = f([4, 5], 'param');
   const g = f([4, 5], 'grad');
   const m = f([4, 5], 'm');
@@ -191,17 +262,45 @@ test('optimizer rejects mismatched shapes and bad options before dispatch; empty
   const two = f([2], 'two');
   const sc = new StepScalars(ctx);
   const rec = new Recorder(ctx, { label: 'errors' });
-  await expectShapeError('grad shape', () => adamStep(rec, p, bad, m, v, sc), /adamw: grad has shape \[5, 4\], expected \[4, 5\]/);
+  await expectShapeError(
+    'grad shape',
+    () => adamStep(rec, p, bad, m, v, sc),
+    /adamw: grad has shape \[5, 4\], expected \[4, 5\]/,
+  );
   await expectShapeError('m shape', () => adamStep(rec, p, g, bad, v, sc), /m has shape \[5, 4\]/);
-  await expectShapeError('v shape', () => adamStep(rec, p, g, m, bad, sc, { decoupled: false }), /adam: v has shape \[5, 4\]/);
+  await expectShapeError(
+    'v shape',
+    () => adamStep(rec, p, g, m, bad, sc, { decoupled: false }),
+    /adam: v has shape \[5, 4\]/,
+  );
   await expectShapeError('grad dtype', () => adamStep(rec, p, gi, m, v, sc), /grad \[4, 5\] has dtype i32/);
   await expectShapeError('m aliases v', () => adamStep(rec, p, g, m, m, sc), /m and v are the same buffer/);
-  await expectShapeError('gradScale size', () => adamStep(rec, p, g, m, v, sc, { gradScale: two }), /gradScale has shape \[2\]/);
-  await expectShapeError('betas differ from StepScalars', () => adamStep(rec, p, g, m, v, sc, { beta2: 0.99 }), /StepScalars was made for betas/);
+  await expectShapeError(
+    'gradScale size',
+    () => adamStep(rec, p, g, m, v, sc, { gradScale: two }),
+    /gradScale has shape \[2\]/,
+  );
+  await expectShapeError(
+    'betas differ from StepScalars',
+    () => adamStep(rec, p, g, m, v, sc, { beta2: 0.99 }),
+    /StepScalars was made for betas/,
+  );
   await expectShapeError('beta1 range', () => adamStep(rec, p, g, m, v, sc, { beta1: 1 }), /beta1 must be in \[0, 1\)/);
-  await expectShapeError('buf shape', () => sgdStep(rec, p, g, bad, sc, { momentum: 0.9 }), /sgd: buf has shape \[5, 4\]/);
-  await expectShapeError('missing buf', () => sgdStep(rec, p, g, null, sc, { momentum: 0.9 }), /needs a momentum buffer/);
-  await expectShapeError('nesterov dampening', () => sgdStep(rec, p, g, m, sc, { momentum: 0.9, dampening: 0.1, nesterov: true }), /Nesterov momentum needs/);
+  await expectShapeError(
+    'buf shape',
+    () => sgdStep(rec, p, g, bad, sc, { momentum: 0.9 }),
+    /sgd: buf has shape \[5, 4\]/,
+  );
+  await expectShapeError(
+    'missing buf',
+    () => sgdStep(rec, p, g, null, sc, { momentum: 0.9 }),
+    /needs a momentum buffer/,
+  );
+  await expectShapeError(
+    'nesterov dampening',
+    () => sgdStep(rec, p, g, m, sc, { momentum: 0.9, dampening: 0.1, nesterov: true }),
+    /Nesterov momentum needs/,
+  );
   await expectShapeError('step t', async () => sc.set(0.1, 0), /step t must be an integer/);
   assert(rec.dispatches === 0, `${rec.dispatches} dispatches recorded by failing calls`);
   // Empty parameters: nothing to do, no error, no dispatch.

@@ -4,9 +4,15 @@
 // closed form a_k = 4 − 2·(1 − 12η)^k.
 import { test } from '../harness/gpu';
 import { assert, assertClose, assertEqual } from '../harness/assert';
-import { runPerceptron, perceptronByHand, classify, GATE_TARGETS, Perceptron } from '../../src/models/perceptron';
+import {
+  runPerceptron,
+  perceptronByHand,
+  classify,
+  GATE_TARGETS,
+  Perceptron,
+} from '../../src/models/classic/perceptron';
 import { parseCheckpoint } from '../../src/io/checkpoint';
-import { trainXor, fitLine, buildXorMlp, XOR_X, XOR_T } from '../../src/models/mlp';
+import { trainXor, fitLine, buildXorMlp, XOR_X, XOR_T } from '../../src/models/classic/mlp';
 import { evaluate } from '../../src/graph/reference';
 import { StepScalars } from '../../src/ops/optimizer';
 
@@ -36,15 +42,26 @@ test('perceptron on AND: every update of epoch 1 equals the hand calculation', a
   assertClose([...run.w, run.b], [0.3, -0.1, 0], TENTHS, 'w, b at the end of epoch 1');
 });
 
-test('perceptron on AND converges; every update as in exact decimal arithmetic; the checkpoint holds w, b', async ({ ctx }) => {
+test('perceptron on AND converges; every update as in exact decimal arithmetic; the checkpoint holds w, b', async ({
+  ctx,
+}) => {
   const model = await Perceptron.create(ctx);
   const gpu = await runPerceptron(ctx, 'and', { maxEpochs: 50 }, model);
   const ck = parseCheckpoint(await model.save({ gate: 'and' }));
   model.destroy();
-  assertClose([...ck.params.w!.data, ...ck.params.b!.data], [...gpu.w, gpu.b], { atol: 0, rtol: 0 }, 'checkpoint w1, w2, b');
+  assertClose(
+    [...ck.params.w!.data, ...ck.params.b!.data],
+    [...gpu.w, gpu.b],
+    { atol: 0, rtol: 0 },
+    'checkpoint w1, w2, b',
+  );
   assertEqual(ck.progress.step, 28, 'checkpoint step (updates)');
   const exact = perceptronByHand('and', 50);
-  assertEqual(gpu.history.length, exact.history.length, `updates (errors per epoch GPU ${gpu.errorsPerEpoch}, exact ${exact.errorsPerEpoch})`);
+  assertEqual(
+    gpu.history.length,
+    exact.history.length,
+    `updates (errors per epoch GPU ${gpu.errorsPerEpoch}, exact ${exact.errorsPerEpoch})`,
+  );
   gpu.history.forEach((u, i) => {
     const want = exact.history[i]!;
     const what = `epoch ${u.epoch} update ${u.index + 1}`;
@@ -61,13 +78,23 @@ test('a single perceptron never classifies all four XOR examples', async ({ ctx 
   const run = await runPerceptron(ctx, 'xor', { maxEpochs: 25 });
   assertEqual(run.epochs, 25, 'epochs run');
   assert(!run.converged, 'XOR is not linearly separable');
-  assert(run.errorsPerEpoch.every((e) => e >= 1), `every epoch makes an error: ${run.errorsPerEpoch}`);
+  assert(
+    run.errorsPerEpoch.every((e) => e >= 1),
+    `every epoch makes an error: ${run.errorsPerEpoch}`,
+  );
   // nor do the weights after any update classify all four
-  for (const u of run.history) assert(classify(u.w, u.b).join() !== GATE_TARGETS.xor.join(), `update ${JSON.stringify(u)} separates XOR?`);
-  assertEqual(run.errorsPerEpoch.join(), perceptronByHand('xor', 25).errorsPerEpoch.join(), 'errors per epoch vs exact arithmetic');
+  for (const u of run.history)
+    assert(classify(u.w, u.b).join() !== GATE_TARGETS.xor.join(), `update ${JSON.stringify(u)} separates XOR?`);
+  assertEqual(
+    run.errorsPerEpoch.join(),
+    perceptronByHand('xor', 25).errorsPerEpoch.join(),
+    'errors per epoch vs exact arithmetic',
+  );
 });
 
-test('the XOR MLP (2-2-1 tanh, sigmoid, BCE, Adam) reaches 100% within 150 steps; first steps match float64', async ({ ctx }) => {
+test('the XOR MLP (2-2-1 tanh, sigmoid, BCE, Adam) reaches 100% within 150 steps; first steps match float64', async ({
+  ctx,
+}) => {
   const { model, history } = await trainXor(ctx, { seed: 1, lr: 0.1, steps: 150 });
   try {
     const last = history.at(-1)!;
@@ -80,8 +107,18 @@ test('the XOR MLP (2-2-1 tanh, sigmoid, BCE, Adam) reaches 100% within 150 steps
     let state: Record<string, Float64Array> = {};
     for (const [n, p] of g.params) state[n] = Float64Array.from((p.node.attrs as { init: Float32Array }).init);
     for (let s = 1; s <= 5; s++) {
-      const env = evaluate(g, [model.trainer.loss], { x: XOR_X, t: XOR_T, 'optimizer.scalars': StepScalars.values(0.1, s, 0.9, 0.999) }, state);
-      assertClose([history[s - 1]!.loss], env.get(model.trainer.loss)!, { atol: 1e-6, rtol: 1e-5 }, `loss at step ${s}`);
+      const env = evaluate(
+        g,
+        [model.trainer.loss],
+        { x: XOR_X, t: XOR_T, 'optimizer.scalars': StepScalars.values(0.1, s, 0.9, 0.999) },
+        state,
+      );
+      assertClose(
+        [history[s - 1]!.loss],
+        env.get(model.trainer.loss)!,
+        { atol: 1e-6, rtol: 1e-5 },
+        `loss at step ${s}`,
+      );
       state = Object.fromEntries([...g.params].map(([n, p]) => [n, env.get(p)!]));
     }
 
@@ -90,7 +127,10 @@ test('the XOR MLP (2-2-1 tanh, sigmoid, BCE, Adam) reaches 100% within 150 steps
     const surface = await model.surface(n, -0.5, 1.5);
     const w = await model.weights();
     const f = buildXorMlp(n * n, { seed: 1 });
-    const grid = Array.from({ length: n * n }, (_, i) => [-0.5 + (2 * (i % n)) / (n - 1), -0.5 + (2 * Math.floor(i / n)) / (n - 1)]).flat();
+    const grid = Array.from({ length: n * n }, (_, i) => [
+      -0.5 + (2 * (i % n)) / (n - 1),
+      -0.5 + (2 * Math.floor(i / n)) / (n - 1),
+    ]).flat();
     const want = evaluate(f.g, [f.prob], { x: grid }, w).get(f.prob)!;
     assertClose(surface, want, { atol: 1e-5, rtol: 1e-4 }, 'σ(z) over the 9×9 grid');
     // grid points 2 (x = 0) and 6 (x = 1) in each direction are the four examples
@@ -110,6 +150,11 @@ test('gradient descent on y = a·x (x = 0..4, y = 4x) from a = 2 converges to 4 
   const wantA = steps.map((_, k) => 4 - 2 * (1 - 12 * eta) ** (k + 1));
   assertClose(a, wantA, { atol: 1e-5, rtol: 1e-5 }, 'a after each step');
   const wantLoss = steps.map((_, k) => 6 * (2 * (1 - 12 * eta) ** k) ** 2);
-  assertClose(steps.map((s) => s.loss), wantLoss, { atol: 1e-5, rtol: 1e-4 }, 'loss before each step');
+  assertClose(
+    steps.map((s) => s.loss),
+    wantLoss,
+    { atol: 1e-5, rtol: 1e-4 },
+    'loss before each step',
+  );
   assert(Math.abs(a.at(-1)! - 4) < 1e-3, `a = ${a.at(-1)} after 40 steps`);
 });

@@ -11,10 +11,22 @@ const EXACT = { atol: 0, rtol: 0 }; // a permutation moves values without arithm
 
 const cases: [number[], number[]][] = [
   [[7], [0]],
-  [[45, 65], [1, 0]],
-  [[3, 7, 5], [2, 0, 1]],
-  [[2, 9, 3, 5], [0, 2, 1, 3]],
-  [[1, 13, 4, 8], [0, 2, 1, 3]],
+  [
+    [45, 65],
+    [1, 0],
+  ],
+  [
+    [3, 7, 5],
+    [2, 0, 1],
+  ],
+  [
+    [2, 9, 3, 5],
+    [0, 2, 1, 3],
+  ],
+  [
+    [1, 13, 4, 8],
+    [0, 2, 1, 3],
+  ],
 ];
 
 for (const [shape, perm] of cases) {
@@ -40,6 +52,7 @@ test('permute rejects a bad permutation before dispatch', async ({ ctx }) => {
   } catch (e) {
     if (e instanceof ShapeError) msg = e.message;
   }
-  if (!/permute: perm \[0, 0\] is not a permutation of the 2 axes of \[2, 3\]/.test(msg)) throw new Error(`wrong or no error: ${msg}`);
+  if (!/permute: perm \[0, 0\] is not a permutation of the 2 axes of \[2, 3\]/.test(msg))
+    throw new Error(`wrong or no error: ${msg}`);
   x.release();
 });

@@ -7,19 +7,15 @@ import { assert, assertClose, assertEqual, assertIdentical, type Tolerance, asse
 import { runOps, upload } from '../harness/util';
 import { Recorder } from '../../src/gpu/recorder';
 import {
-  clipGradNorm,
-  clipScale,
-  globalNorm,
   maxLastBackward,
   maxLastForward,
   meanLastBackward,
   meanLastForward,
   sumLastBackward,
   sumLastForward,
-  sumRowsBackward,
-  sumRowsForward,
-  sumToShape,
 } from '../../src/ops/reduce';
+import { sumRowsBackward, sumRowsForward, sumToShape } from '../../src/ops/sum_to';
+import { clipGradNorm, clipScale, globalNorm } from '../../src/ops/clip';
 import * as ref from '../../src/reference/reduce';
 import { randomArray } from '../../src/util/prng';
 import { numel } from '../../src/util/shape';
@@ -73,7 +69,17 @@ test(`sum and mean over the last axis match the reference, forward and backward`
 });
 
 test('sum over rows matches the reference, forward and backward (bias gradients)', async ({ ctx }) => {
-  const cases: number[][] = [[1, 1], [7, 1], [45, 65], [1023, 7], [4097, 3], [300, 1], [2, 3, 5], [130, 257], [100000, 3]];
+  const cases: number[][] = [
+    [1, 1],
+    [7, 1],
+    [45, 65],
+    [1023, 7],
+    [4097, 3],
+    [300, 1],
+    [2, 3, 5],
+    [130, 257],
+    [100000, 3],
+  ];
   for (const shape of cases) {
     const C = shape[shape.length - 1]!;
     const R = numel(shape) / C;
@@ -93,13 +99,31 @@ test('sum over rows matches the reference, forward and backward (bias gradients)
 
 test('sumToShape sums a broadcast gradient back to each input shape', async ({ ctx }) => {
   const cases: [number[], number[]][] = [
-    [[2, 3, 4, 5], [3, 1, 5]],
-    [[2, 3, 4, 5], [2, 1, 4, 1]],
-    [[45, 65], [45, 1]],
-    [[45, 65], [1, 1]],
+    [
+      [2, 3, 4, 5],
+      [3, 1, 5],
+    ],
+    [
+      [2, 3, 4, 5],
+      [2, 1, 4, 1],
+    ],
+    [
+      [45, 65],
+      [45, 1],
+    ],
+    [
+      [45, 65],
+      [1, 1],
+    ],
     [[45, 65], []],
-    [[3, 300, 7], [3, 1, 7]],
-    [[7, 9], [7, 9]],
+    [
+      [3, 300, 7],
+      [3, 1, 7],
+    ],
+    [
+      [7, 9],
+      [7, 9],
+    ],
     [[1, 6], [6]],
   ];
   for (const [gShape, shape] of cases) {
@@ -114,7 +138,14 @@ test('sumToShape sums a broadcast gradient back to each input shape', async ({ c
 });
 
 test('max over the last axis and its backward match the reference', async ({ ctx }) => {
-  for (const [R, C] of [[1, 1], [7, 7], [45, 65], [2, 4097], [2, 16385], [1, 100000]] as [number, number][]) {
+  for (const [R, C] of [
+    [1, 1],
+    [7, 7],
+    [45, 65],
+    [2, 4097],
+    [2, 16385],
+    [1, 100000],
+  ] as [number, number][]) {
     const xs = randomArray(R * C, 5 * R + C, -2, 2);
     const dys = randomArray(R, R + C + 7, -1, 1);
     const out = await runOps(ctx, async (rec) => {
@@ -165,8 +196,12 @@ test('sums propagate NaN', async ({ ctx }) => {
     const x = upload(ctx, xs, [R, C]);
     return { s: await sumLastForward(rec, x), r: await sumRowsForward(rec, x), n: await globalNorm(rec, [x]) };
   });
-  assert(!Number.isNaN(out.s[0]) && Number.isNaN(out.s[1]) && !Number.isNaN(out.s[2]), `sum rows: ${Array.from(out.s)}`);
-  for (let c = 0; c < C; c++) assert(Number.isNaN(out.r[c]) === (c === 4444), `sum over rows, column ${c}: ${out.r[c]}`);
+  assert(
+    !Number.isNaN(out.s[0]) && Number.isNaN(out.s[1]) && !Number.isNaN(out.s[2]),
+    `sum rows: ${Array.from(out.s)}`,
+  );
+  for (let c = 0; c < C; c++)
+    assert(Number.isNaN(out.r[c]) === (c === 4444), `sum over rows, column ${c}: ${out.r[c]}`);
   assert(Number.isNaN(out.n[0]), `norm ${out.n[0]}`);
 });
 
@@ -200,7 +235,14 @@ test('global norm of a list of tensors and clip scaling on the GPU', async ({ ct
     const want = ref.clipScale(data, norm, maxNorm, 1e-6);
     // unclipped tensors stay bit-identical; clipped ones are one multiply off the f64 scale
     const clipped = maxNorm < norm;
-    want.forEach((w, i) => assertClose(out[`t${i}`]!, clipped ? w : data[i]!, clipped ? { atol: 1e-7, rtol: 4e-6 } : { atol: 0, rtol: 0 }, `t${i}`));
+    want.forEach((w, i) =>
+      assertClose(
+        out[`t${i}`]!,
+        clipped ? w : data[i]!,
+        clipped ? { atol: 1e-7, rtol: 4e-6 } : { atol: 0, rtol: 0 },
+        `t${i}`,
+      ),
+    );
   }
 });
 
@@ -241,19 +283,40 @@ test('bad shapes and arguments throw a clear error before any dispatch', async (
   const x = upload(ctx, new Float32Array(12), [3, 4]);
   const ints = upload(ctx, new Int32Array(3), [3], 'i32');
   const scalar = upload(ctx, [1], []);
-  const expectThrow = (what: string, f: () => Promise<unknown>, words: string[]): Promise<Error> => assertRejects(what, f, words);
+  const expectThrow = (what: string, f: () => Promise<unknown>, words: string[]): Promise<Error> =>
+    assertRejects(what, f, words);
   await expectThrow('sum of a rank-0 tensor', () => sumLastForward(rec, scalar), ['sum_last', 'rank 0']);
   await expectThrow('sumToShape to a non-broadcast shape', () => sumToShape(rec, x, [5]), ['[3, 4]', '[5]']);
   await expectThrow('sumToShape to a larger shape', () => sumToShape(rec, x, [2, 3, 4]), ['[3, 4]', '[2, 3, 4]']);
-  await expectThrow('max over an empty axis', () => maxLastForward(rec, upload(ctx, [], [2, 0])), ['max_last', 'empty']);
+  await expectThrow('max over an empty axis', () => maxLastForward(rec, upload(ctx, [], [2, 0])), [
+    'max_last',
+    'empty',
+  ]);
   const f32Indices = upload(ctx, [0, 0, 0], [3]);
-  await expectThrow('max backward with f32 indices', () => maxLastBackward(rec, upload(ctx, [1, 2, 3], [3]), f32Indices, [3, 4]), ['indices', 'i32']);
-  await expectThrow('max backward, wrong dy', () => maxLastBackward(rec, upload(ctx, [1, 2], [2]), ints, [3, 4]), ['dy', '[2]', '[3]']);
-  await expectThrow('sum backward, wrong dy', () => sumLastBackward(rec, upload(ctx, [1, 2], [2]), [3, 4]), ['sum_last_backward', 'dy']);
+  await expectThrow(
+    'max backward with f32 indices',
+    () => maxLastBackward(rec, upload(ctx, [1, 2, 3], [3]), f32Indices, [3, 4]),
+    ['indices', 'i32'],
+  );
+  await expectThrow('max backward, wrong dy', () => maxLastBackward(rec, upload(ctx, [1, 2], [2]), ints, [3, 4]), [
+    'dy',
+    '[2]',
+    '[3]',
+  ]);
+  await expectThrow('sum backward, wrong dy', () => sumLastBackward(rec, upload(ctx, [1, 2], [2]), [3, 4]), [
+    'sum_last_backward',
+    'dy',
+  ]);
   await expectThrow('mean of i32', () => meanLastForward(rec, ints), ['mean_last', 'i32']);
   await expectThrow('clip with maxNorm 0', () => clipGradNorm(rec, [x], { maxNorm: 0 }), ['maxNorm']);
-  await expectThrow('clip with a norm of 2 elements', () => clipScale(rec, [x], upload(ctx, [1, 2], [2]), { maxNorm: 1 }), ['norm', 'one element']);
-  await expectThrow('clip the norm itself', () => clipScale(rec, [scalar], scalar, { maxNorm: 1 }), ['norm tensor itself']);
+  await expectThrow(
+    'clip with a norm of 2 elements',
+    () => clipScale(rec, [x], upload(ctx, [1, 2], [2]), { maxNorm: 1 }),
+    ['norm', 'one element'],
+  );
+  await expectThrow('clip the norm itself', () => clipScale(rec, [scalar], scalar, { maxNorm: 1 }), [
+    'norm tensor itself',
+  ]);
   assert(rec.dispatches === 0, `${rec.dispatches} dispatches were recorded`);
   rec.submit();
 });

@@ -11,7 +11,11 @@ import { emptyTensor } from '../../src/gpu/tensor';
 import { dropoutForward } from '../../src/ops/dropout';
 import { LimitError, ShaderCompileError } from '../../src/util/errors';
 
-async function rejects(p: Promise<unknown> | (() => unknown), check: (e: Error) => boolean, what: string): Promise<Error> {
+async function rejects(
+  p: Promise<unknown> | (() => unknown),
+  check: (e: Error) => boolean,
+  what: string,
+): Promise<Error> {
   try {
     await (typeof p === 'function' ? p() : p);
   } catch (e) {
@@ -33,7 +37,11 @@ test('a shader compile error names the file, line, column, constants and op', as
   );
   assert(/shaders\/broken_for_test\.wgsl:6:\d+: error:/.test(e.message), `no file:line:col in: ${e.message}`);
   assert(e.message.includes('"WG":4') && e.message.startsWith('my_op:'), `constants or op missing: ${e.message}`);
-  await rejects(ctx.pipelines.get({ shader: 'dropout', entry: 'dropout_fwd', constants: { NOPE: 1 } }, 'dropout'), (e) => /constant "NOPE" is not an override/.test(e.message), 'unknown constant');
+  await rejects(
+    ctx.pipelines.get({ shader: 'dropout', entry: 'dropout_fwd', constants: { NOPE: 1 } }, 'dropout'),
+    (e) => /constant "NOPE" is not an override/.test(e.message),
+    'unknown constant',
+  );
   ctx.takeErrors();
 });
 
@@ -51,10 +59,26 @@ test('dispatch validation: missing or unknown bindings and uniforms fail before 
   const x = upload(ctx, [1, 2, 3], [3]);
   const rec = new Recorder(ctx);
   const u = { n: 3, key: 1, p: 0, scale: 1 };
-  await rejects(() => rec.dispatch({ kernel: k, op: 'dropout', bindings: { x }, uniforms: u, workgroups: 1 }), (e) => /binding "y" was not given/.test(e.message), 'missing binding');
-  await rejects(() => rec.dispatch({ kernel: k, op: 'dropout', bindings: { x, y: x, z: x }, uniforms: u, workgroups: 1 }), (e) => /binding "z" is not used/.test(e.message), 'unknown binding');
-  await rejects(() => rec.dispatch({ kernel: k, op: 'dropout', bindings: { x, y: x }, uniforms: { n: 3 }, workgroups: 1 }), (e) => /uniform field "key" of params was not given/.test(e.message), 'missing uniform');
-  await rejects(() => rec.dispatch({ kernel: k, op: 'dropout', bindings: { x, y: x }, uniforms: u, workgroups: [70000, 1, 1] }), (e) => e instanceof LimitError, 'grid limit');
+  await rejects(
+    () => rec.dispatch({ kernel: k, op: 'dropout', bindings: { x }, uniforms: u, workgroups: 1 }),
+    (e) => /binding "y" was not given/.test(e.message),
+    'missing binding',
+  );
+  await rejects(
+    () => rec.dispatch({ kernel: k, op: 'dropout', bindings: { x, y: x, z: x }, uniforms: u, workgroups: 1 }),
+    (e) => /binding "z" is not used/.test(e.message),
+    'unknown binding',
+  );
+  await rejects(
+    () => rec.dispatch({ kernel: k, op: 'dropout', bindings: { x, y: x }, uniforms: { n: 3 }, workgroups: 1 }),
+    (e) => /uniform field "key" of params was not given/.test(e.message),
+    'missing uniform',
+  );
+  await rejects(
+    () => rec.dispatch({ kernel: k, op: 'dropout', bindings: { x, y: x }, uniforms: u, workgroups: [70000, 1, 1] }),
+    (e) => e instanceof LimitError,
+    'grid limit',
+  );
   assertEqual(rec.dispatches, 0, 'nothing was encoded');
   rec.submit();
   x.release();
@@ -63,7 +87,11 @@ test('dispatch validation: missing or unknown bindings and uniforms fail before 
 test('a tensor past maxStorageBufferBindingSize is rejected naming the limit and the tensor', async ({ ctx }) => {
   const lim = ctx.limits.maxStorageBufferBindingSize;
   const before = ctx.counters.buffers;
-  const e = await rejects(() => emptyTensor(ctx, [lim / 4 + 1], 'f32', 'huge_activations'), (e) => e instanceof LimitError, 'size limit');
+  const e = await rejects(
+    () => emptyTensor(ctx, [lim / 4 + 1], 'f32', 'huge_activations'),
+    (e) => e instanceof LimitError,
+    'size limit',
+  );
   assert(e.message.includes('maxStorageBufferBindingSize') && e.message.includes('huge_activations'), e.message);
   assertEqual(ctx.counters.buffers, before, 'no buffer was created');
 });

@@ -37,7 +37,12 @@ async function check(ctx: GpuContext, cases: Case[], seed: number): Promise<void
     for (const [i, { R, C, a }] of cases.entries()) {
       const shape = [R, C];
       o[`y${i}`] = await softmaxForward(rec, upload(ctx, inputs[i]!.xs, shape), a);
-      o[`dx${i}`] = await softmaxBackward(rec, upload(ctx, inputs[i]!.dys, shape), upload(ctx, inputs[i]!.y32, shape), a);
+      o[`dx${i}`] = await softmaxBackward(
+        rec,
+        upload(ctx, inputs[i]!.dys, shape),
+        upload(ctx, inputs[i]!.y32, shape),
+        a,
+      );
     }
     return o;
   });
@@ -52,28 +57,45 @@ async function check(ctx: GpuContext, cases: Case[], seed: number): Promise<void
 
 for (const threadsPerRow of [1, 32]) {
   for (const C of CS) {
-    test(`softmax forward and backward match the reference (threadsPerRow ${threadsPerRow}, C=${C}, R in ${RS.join('/')}, scale 0.8)`, async ({ ctx }) => {
-      await check(ctx, RS.map((R) => ({ R, C, a: { threadsPerRow, scale: 0.8 } })), 100 + C);
+    test(`softmax forward and backward match the reference (threadsPerRow ${threadsPerRow}, C=${C}, R in ${RS.join('/')}, scale 0.8)`, async ({
+      ctx,
+    }) => {
+      await check(
+        ctx,
+        RS.map((R) => ({ R, C, a: { threadsPerRow, scale: 0.8 } })),
+        100 + C,
+      );
     });
   }
 }
 
 test('softmax with 2, 4 and 256 invocations per row', async ({ ctx }) => {
   const cases: Case[] = [];
-  for (const threadsPerRow of [2, 4, 256]) for (const C of [7, 65, 1023, 1024]) cases.push({ R: 45, C, a: { threadsPerRow, scale: 1.3 } });
+  for (const threadsPerRow of [2, 4, 256])
+    for (const C of [7, 65, 1023, 1024]) cases.push({ R: 45, C, a: { threadsPerRow, scale: 1.3 } });
   await check(ctx, cases, 7);
 });
 
 test('softmax vec4 and scalar paths agree with the reference on rows of C % 4 == 0', async ({ ctx }) => {
   const cases: Case[] = [];
-  for (const vec4 of [true, false]) for (const threadsPerRow of [1, 8]) for (const C of [4, 12, 1024]) cases.push({ R: 7, C, a: { vec4, threadsPerRow, scale: 0.9 } });
+  for (const vec4 of [true, false])
+    for (const threadsPerRow of [1, 8])
+      for (const C of [4, 12, 1024]) cases.push({ R: 7, C, a: { vec4, threadsPerRow, scale: 0.9 } });
   await check(ctx, cases, 9);
 });
 
 test('softmax causal mask with scale (rows viewed as (…, T, T))', async ({ ctx }) => {
   const cases: Case[] = [];
   for (const threadsPerRow of [1, 4]) {
-    for (const [R, C] of [[1, 1], [45, 1], [7, 7], [14, 7], [24, 12], [130, 65], [256, 256]] as const) {
+    for (const [R, C] of [
+      [1, 1],
+      [45, 1],
+      [7, 7],
+      [14, 7],
+      [24, 12],
+      [130, 65],
+      [256, 256],
+    ] as const) {
       cases.push({ R, C, a: { threadsPerRow, causal: true, scale: -1.7 } });
       if (C % 4 === 0) cases.push({ R, C, a: { threadsPerRow, causal: true, scale: 0.6, vec4: false } });
     }
@@ -82,7 +104,12 @@ test('softmax causal mask with scale (rows viewed as (…, T, T))', async ({ ctx
 });
 
 test('softmax propagates NaN to its row only; NaN under the causal mask is never read', async ({ ctx }) => {
-  for (const [C, threadsPerRow] of [[7, 1], [7, 4], [8, 1], [8, 4]] as const) {
+  for (const [C, threadsPerRow] of [
+    [7, 1],
+    [7, 4],
+    [8, 1],
+    [8, 4],
+  ] as const) {
     const R = 2 * C;
     const xs = randomArray(R * C, 5, -2, 2);
     xs[2 * C + 4] = NaN; // row 2, unmasked without the mask, masked with it (4 > 2)
@@ -97,9 +124,18 @@ test('softmax propagates NaN to its row only; NaN under the causal mask is never
       const yRef = ref.softmaxForward(xs, R, C, { scale: 1, causal });
       const what = `C=${C} threadsPerRow=${threadsPerRow} causal=${causal}`;
       assertClose(out.y, yRef, TOL_Y, `y ${what}`);
-      assertClose(out.dx, ref.softmaxBackward(dys, yRef, R, C, { scale: 1, causal }), { atol: 1e-5, rtol: 1e-4 }, `dx ${what}`);
+      assertClose(
+        out.dx,
+        ref.softmaxBackward(dys, yRef, R, C, { scale: 1, causal }),
+        { atol: 1e-5, rtol: 1e-4 },
+        `dx ${what}`,
+      );
       const r = C + 2;
-      for (let j = 0; j < C; j++) assert(Number.isNaN(out.y[r * C + j]!) === (!causal || j <= 2), `${what}: row ${r} element ${j}: ${out.y[r * C + j]}`);
+      for (let j = 0; j < C; j++)
+        assert(
+          Number.isNaN(out.y[r * C + j]!) === (!causal || j <= 2),
+          `${what}: row ${r} element ${j}: ${out.y[r * C + j]}`,
+        );
       assert(causal === !Number.isNaN(out.y[2 * C]!), `${what}: row 2 begins with ${out.y[2 * C]}`);
     }
   }
@@ -107,7 +143,12 @@ test('softmax propagates NaN to its row only; NaN under the causal mask is never
 
 test('softmax is bit-identical across runs', async ({ ctx }) => {
   const R = 45;
-  for (const [C, threadsPerRow] of [[1023, 1], [1024, 1], [1023, 64], [1024, 64]] as const) {
+  for (const [C, threadsPerRow] of [
+    [1023, 1],
+    [1024, 1],
+    [1023, 64],
+    [1024, 64],
+  ] as const) {
     const xs = randomArray(R * C, 8, -2, 2);
     const dys = randomArray(R * C, 9, -1, 1);
     const run = () =>
@@ -135,7 +176,10 @@ test('softmax of rank 1 and rank 4 tensors and of empty tensors', async ({ ctx }
     const x = upload(ctx, [], shape);
     const y = await softmaxForward(rec, x, { causal: true });
     const dx = await softmaxBackward(rec, x, y, { causal: true });
-    assert(y.size === 0 && dx.size === 0 && y.shape.join() === shape.join(), `empty ${shape}: shapes ${y.shape} ${dx.shape}`);
+    assert(
+      y.size === 0 && dx.size === 0 && y.shape.join() === shape.join(),
+      `empty ${shape}: shapes ${y.shape} ${dx.shape}`,
+    );
     for (const t of [x, y, dx]) t.release();
   }
   rec.submit();
@@ -148,11 +192,24 @@ test('softmax rejects bad shapes and options before dispatching', async ({ ctx }
   const y = upload(ctx, new Float32Array(12), [4, 3]);
   const dyBad = upload(ctx, new Float32Array(12), [3, 4]);
   const xi = upload(ctx, new Int32Array(12), [4, 3], 'i32');
-  const expectThrow = (what: string, f: () => Promise<unknown>, pattern: RegExp): Promise<Error> => assertRejects(what, f, pattern, ShapeError);
-  await expectThrow('causal with R % C != 0', () => softmaxForward(rec, x, { causal: true }), /softmax: causal .*R = 4 rows, not a multiple of 3/);
-  await expectThrow('dy shape', () => softmaxBackward(rec, dyBad, y), /softmax_backward: dy has shape \[3, 4\], expected \[4, 3\]/);
+  const expectThrow = (what: string, f: () => Promise<unknown>, pattern: RegExp): Promise<Error> =>
+    assertRejects(what, f, pattern, ShapeError);
+  await expectThrow(
+    'causal with R % C != 0',
+    () => softmaxForward(rec, x, { causal: true }),
+    /softmax: causal .*R = 4 rows, not a multiple of 3/,
+  );
+  await expectThrow(
+    'dy shape',
+    () => softmaxBackward(rec, dyBad, y),
+    /softmax_backward: dy has shape \[3, 4\], expected \[4, 3\]/,
+  );
   await expectThrow('dtype', () => softmaxForward(rec, xi), /softmax: x \[4, 3\] has dtype i32, expected f32/);
-  await expectThrow('threadsPerRow', () => softmaxForward(rec, x, { threadsPerRow: 3 }), /threadsPerRow must be a power of two/);
+  await expectThrow(
+    'threadsPerRow',
+    () => softmaxForward(rec, x, { threadsPerRow: 3 }),
+    /threadsPerRow must be a power of two/,
+  );
   await expectThrow('scale', () => softmaxForward(rec, x, { scale: NaN }), /scale must be a finite number/);
   await expectThrow('out shape', () => softmaxForward(rec, x, {}, dyBad), /softmax: out has shape \[3, 4\]/);
   assert(rec.dispatches === 0, `${rec.dispatches} dispatches recorded before the errors`);

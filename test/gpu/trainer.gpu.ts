@@ -16,12 +16,21 @@ async function build(ctx: GpuContext): Promise<Trainer> {
   const h = new Dropout(g, 0.2, 7).forward(activation(g, 'relu', new Linear(g, 'fc1', 6, 12, rng).forward(x)));
   const logits = new Linear(g, 'fc2', 12, 4, rng).forward(h);
   const [loss] = g.apply('cross_entropy', [logits, t], { ignoreIndex: -100 });
-  return Trainer.create(ctx, g, loss!, { kind: 'adamw', lr: warmupCosine({ lr: 0.05, warmup: 2, total: 6 }), weightDecay: 0.1 }, { clip: 1, config: { model: 'test-mlp' } });
+  return Trainer.create(
+    ctx,
+    g,
+    loss!,
+    { kind: 'adamw', lr: warmupCosine({ lr: 0.05, warmup: 2, total: 6 }), weightDecay: 0.1 },
+    { clip: 1, config: { model: 'test-mlp' } },
+  );
 }
 
 function batch(step: number): Record<string, Float32Array | Int32Array> {
   const r = new Rng(1000 + step);
-  return { x: Float32Array.from({ length: 96 }, () => r.uniform(-1, 1)), t: Int32Array.from({ length: 16 }, () => r.int(4)) };
+  return {
+    x: Float32Array.from({ length: 96 }, () => r.uniform(-1, 1)),
+    t: Int32Array.from({ length: 16 }, () => r.int(4)),
+  };
 }
 
 test('an interrupted and resumed run gives the same losses as an uninterrupted one', async ({ ctx }) => {

@@ -9,16 +9,26 @@ import { tensorFrom } from '../../src/gpu/tensor';
 import { W2vBuffers, w2vStep } from '../../src/ops/word2vec';
 import { sgnsStep } from '../../src/reference/word2vec';
 import { Rng, randomArray } from '../../src/util/prng';
-import { trainWord2Vec } from '../../src/models/word2vec';
+import { trainWord2Vec } from '../../src/models/word2vec/train';
 import { builtinCorpus, builtinQuestions } from '../../src/text/w2v_corpus';
 import { analogyAccuracy } from '../../src/eval/similarity';
 
-async function stepOnce(ctx: Parameters<Parameters<typeof test>[1]>[0]['ctx'], V: number, D: number, E: number, S: number, O: number, seed: number) {
+async function stepOnce(
+  ctx: Parameters<Parameters<typeof test>[1]>[0]['ctx'],
+  V: number,
+  D: number,
+  E: number,
+  S: number,
+  O: number,
+  seed: number,
+) {
   const rng = new Rng(seed);
   const syn0 = randomArray(V * D, seed + 1, -1, 1);
   const syn1 = randomArray(V * D, seed + 2, -1, 1);
   // ids with collisions (V small), some −1 slots, some padding examples at the end
-  const inIds = Int32Array.from({ length: E * S }, (_, i) => (Math.floor(i / S) >= E - 3 ? -1 : i % S === 0 || rng.next() < 0.7 ? rng.int(V) : -1));
+  const inIds = Int32Array.from({ length: E * S }, (_, i) =>
+    Math.floor(i / S) >= E - 3 ? -1 : i % S === 0 || rng.next() < 0.7 ? rng.int(V) : -1,
+  );
   const outIds = Int32Array.from({ length: E * O }, () => (rng.next() < 0.1 ? -1 : rng.int(V)));
   const lr = Float32Array.from({ length: E }, () => rng.uniform(0.01, 0.05));
   const b = new W2vBuffers(ctx, E, S, O, V, D);
@@ -28,7 +38,11 @@ async function stepOnce(ctx: Parameters<Parameters<typeof test>[1]>[0]['ctx'], V
   const rec = new Recorder(ctx, { label: 'test' });
   await w2vStep(rec, t0, t1, b);
   rec.submit();
-  const got = { syn0: (await t0.read()) as Float32Array, syn1: (await t1.read()) as Float32Array, loss: (await b.loss.read()) as Float32Array };
+  const got = {
+    syn0: (await t0.read()) as Float32Array,
+    syn1: (await t1.read()) as Float32Array,
+    loss: (await b.loss.read()) as Float32Array,
+  };
   for (const t of [t0, t1]) t.release();
   b.release();
   const r0 = Float64Array.from(syn0);
@@ -37,7 +51,11 @@ async function stepOnce(ctx: Parameters<Parameters<typeof test>[1]>[0]['ctx'], V
   return { got, want: { syn0: r0, syn1: r1, loss } };
 }
 
-for (const [V, D, E, S, O] of [[7, 5, 45, 1, 6], [50, 33, 1023, 10, 4], [300, 100, 257, 1, 1]] as const) {
+for (const [V, D, E, S, O] of [
+  [7, 5, 45, 1, 6],
+  [50, 33, 1023, 10, 4],
+  [300, 100, 257, 1, 1],
+] as const) {
   test(`word2vec step matches the float64 reference (V=${V} D=${D} E=${E} S=${S} O=${O})`, async ({ ctx }) => {
     const { got, want } = await stepOnce(ctx, V, D, E, S, O, V + D);
     // f32 sums of up to E·O rows of size ≤ lr·|h|: absolute error dominates
@@ -56,17 +74,25 @@ test('word2vec step is bit-identical when repeated', async ({ ctx }) => {
 });
 
 for (const mode of ['skipgram', 'cbow'] as const) {
-  test(`word2vec ${mode} on a small built-in corpus: analogy accuracy ≥ 0.75, same seed bit-identical`, async ({ ctx }) => {
+  test(`word2vec ${mode} on a small built-in corpus: analogy accuracy ≥ 0.75, same seed bit-identical`, async ({
+    ctx,
+  }) => {
     const src = builtinCorpus({ tokens: 60_000, seed: 1 });
     // small corpus, so more and larger steps than the defaults (float64 simulation: 0.898 / 0.894)
-    const opts = mode === 'skipgram' ? { mode, dim: 32, epochs: 5, seed: 1, batch: 1024, alpha: 0.05 } : { mode, dim: 32, epochs: 5, seed: 1, batch: 256, alpha: 0.1 };
+    const opts =
+      mode === 'skipgram'
+        ? { mode, dim: 32, epochs: 5, seed: 1, batch: 1024, alpha: 0.05 }
+        : { mode, dim: 32, epochs: 5, seed: 1, batch: 256, alpha: 0.1 };
     const runs = [];
     for (let r = 0; r < 2; r++) {
       const { model } = await trainWord2Vec(ctx, src, opts);
       runs.push(await model.vectors());
       if (r === 0) {
         const acc = analogyAccuracy(await model.wordVectors(), builtinQuestions());
-        assert(acc.accuracy >= 0.75, `analogy accuracy ${acc.accuracy.toFixed(3)} (${acc.correct}/${acc.total}) < 0.75`);
+        assert(
+          acc.accuracy >= 0.75,
+          `analogy accuracy ${acc.accuracy.toFixed(3)} (${acc.correct}/${acc.total}) < 0.75`,
+        );
       }
       model.destroy();
     }

@@ -75,7 +75,10 @@ export function assertIdentical(got: Num, want: Num, what: string): void {
   if (got.length !== want.length) throw new AssertionError(`${what}: length ${got.length}, want ${want.length}`);
   const bad: number[] = [];
   for (let i = 0; i < want.length && bad.length < 5; i++) if (!Object.is(got[i], want[i])) bad.push(i);
-  if (bad.length) throw new AssertionError(`${what}: not identical; first: ${bad.map((i) => `[${i}] ${got[i]} vs ${want[i]}`).join('; ')}`);
+  if (bad.length)
+    throw new AssertionError(
+      `${what}: not identical; first: ${bad.map((i) => `[${i}] ${got[i]} vs ${want[i]}`).join('; ')}`,
+    );
 }
 
 /**
@@ -94,11 +97,15 @@ export async function assertRejects(
   } catch (e) {
     err = e;
   }
-  if (!(err instanceof Error)) throw new AssertionError(`${what}: expected an error, got ${err === null ? 'none' : String(err)}`);
+  if (!(err instanceof Error))
+    throw new AssertionError(`${what}: expected an error, got ${err === null ? 'none' : String(err)}`);
   const e: Error = err;
   const isType = (x: unknown): boolean => !type || x instanceof type;
   if (!isType(e)) throw new AssertionError(`${what}: expected a ${type?.name}, got ${e.name}: ${e.message}`);
   const ok = pattern instanceof RegExp ? pattern.test(e.message) : pattern.every((w) => e.message.includes(w));
-  if (!ok) throw new AssertionError(`${what}: message "${e.message}" does not match ${pattern instanceof RegExp ? pattern : JSON.stringify(pattern)}`);
+  if (!ok)
+    throw new AssertionError(
+      `${what}: message "${e.message}" does not match ${pattern instanceof RegExp ? pattern : JSON.stringify(pattern)}`,
+    );
   return e;
 }

@@ -5,17 +5,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { OpAttrs } from '../../src/ops/attrs';
 import { Graph } from '../../src/graph/graph';
-import { gptLayers, type GptConfig } from '../../src/models/gpt';
-import { gpt2Config, toHf } from '../../src/io/gpt2_hf';
+import { gptLayers, type GptConfig } from '../../src/models/gpt/graph';
+import { gpt2Config, toHf } from '../../src/models/gpt/hf';
 import { saveSafetensors } from '../../src/io/safetensors';
 import { CharTokenizer } from '../../src/text/char';
-import { bertConfig, buildPretrainGraph } from '../../src/models/bert';
-import { saveBertCheckpoint } from '../../src/io/bert_hf';
+import { bertConfig, buildPretrainGraph } from '../../src/models/bert/graph';
+import { saveBertCheckpoint } from '../../src/models/bert/hf';
 import { WORDPIECE_SPECIALS } from '../../src/text/wordpiece';
 
 /** A graph's parameters as (shape, initial data). */
 function paramsOf(g: Graph): Record<string, { shape: number[]; data: Float32Array }> {
-  return Object.fromEntries([...g.params].map(([n, v]) => [n, { shape: [...v.shape], data: (v.node.attrs as OpAttrs['param']).init }]));
+  return Object.fromEntries(
+    [...g.params].map(([n, v]) => [n, { shape: [...v.shape], data: (v.node.attrs as OpAttrs['param']).init }]),
+  );
 }
 
 export const GPT_TEXT = 'the cat sat on the mat. a dog ran.\n';
@@ -27,7 +29,9 @@ export function gptFolderFiles(): Record<string, Uint8Array> {
   const g = new Graph();
   gptLayers(g, c, 1);
   const hf = toHf(paramsOf(g), c);
-  const tensors = Object.fromEntries(Object.entries(hf).map(([n, t]) => [n, { dtype: 'F32' as const, shape: t.shape, data: t.data }]));
+  const tensors = Object.fromEntries(
+    Object.entries(hf).map(([n, t]) => [n, { dtype: 'F32' as const, shape: t.shape, data: t.data }]),
+  );
   const enc = new TextEncoder();
   return {
     'model.safetensors': saveSafetensors(tensors, { format: 'pt' }),
@@ -41,7 +45,10 @@ export function bertFolderFiles(): Record<string, Uint8Array> {
   const vocab = [...WORDPIECE_SPECIALS, 'the', 'a', 'cat', 'dog', 'sat', 'ran', 'on', 'mat', '.', '##s'];
   const cfg = bertConfig({ vocabSize: vocab.length, hidden: 8, layers: 1, heads: 2, maxPosition: 16 });
   const m = buildPretrainGraph(cfg, 1, 16);
-  return saveBertCheckpoint(paramsOf(m.g), cfg, `${vocab.join('\n')}\n`, { architecture: 'BertForPreTraining', padTokenId: 0 });
+  return saveBertCheckpoint(paramsOf(m.g), cfg, `${vocab.join('\n')}\n`, {
+    architecture: 'BertForPreTraining',
+    padTokenId: 0,
+  });
 }
 
 /** Write `files` into a fresh temporary folder (sub-folder `sub` when given); returns the folder. */

@@ -3,7 +3,13 @@ import type { GpuContext } from '../../src/gpu/device';
 import { Recorder } from '../../src/gpu/recorder';
 import { tensorFrom, type Tensor, type DType } from '../../src/gpu/tensor';
 
-export function upload(ctx: GpuContext, data: ArrayLike<number>, shape: number[], dtype: DType = 'f32', label = 'input'): Tensor {
+export function upload(
+  ctx: GpuContext,
+  data: ArrayLike<number>,
+  shape: number[],
+  dtype: DType = 'f32',
+  label = 'input',
+): Tensor {
   return tensorFrom(ctx, data, shape, dtype, label);
 }
 

@@ -16,7 +16,13 @@ function init(seed: number, scale = 0.5): (n: number) => Float32Array {
 }
 
 /** Check every gradient in `wrt` against central differences of the loss in float64. */
-function checkGrads(g: Graph, loss: Value, wrt: Value[], feeds: Record<string, ArrayLike<number>>, tol = { atol: 1e-6, rtol: 1e-5 }): void {
+function checkGrads(
+  g: Graph,
+  loss: Value,
+  wrt: Value[],
+  feeds: Record<string, ArrayLike<number>>,
+  tol = { atol: 1e-6, rtol: 1e-5 },
+): void {
   const grads = gradients(g, loss, wrt);
   const base: Record<string, Float64Array> = {};
   for (const [name, p] of g.params) base[name] = Float64Array.from((p.node.attrs as { init: Float32Array }).init);
@@ -65,7 +71,8 @@ test('a pre-LN transformer block (layernorm, attention, GELU MLP, residuals) has
   const w1 = g.param('w1', [C, 2 * C], init(9));
   const b1 = g.param('b1', [2 * C], init(10, 0.1));
   const [hN] = g.apply('layernorm', [x, lnG, lnB], { eps: 1e-5 });
-  const heads = (v: Value): Value => g.op('permute', [g.op('reshape', [v], { shape: [B, T, H, d] })], { perm: [0, 2, 1, 3] });
+  const heads = (v: Value): Value =>
+    g.op('permute', [g.op('reshape', [v], { shape: [B, T, H, d] })], { perm: [0, 2, 1, 3] });
   const q = heads(g.op('matmul', [hN!, wq], {}));
   const k = heads(g.op('matmul', [hN!, wk], {}));
   const v = heads(g.op('matmul', [hN!, wv], {}));
@@ -74,7 +81,11 @@ test('a pre-LN transformer block (layernorm, attention, GELU MLP, residuals) has
   const r1 = g.op('binary', [x, merged], { op: 'add' });
   const m = g.op('unary', [g.op('linear', [r1, w1, b1], {})], { op: 'gelu' });
   const out = g.op('sum_last', [m], {});
-  const loss = g.op('mean_last', [g.op('reshape', [g.op('binary', [out, out], { op: 'mul' })], { shape: [1, B * T] })], {});
+  const loss = g.op(
+    'mean_last',
+    [g.op('reshape', [g.op('binary', [out, out], { op: 'mul' })], { shape: [1, B * T] })],
+    {},
+  );
   const xs = Float64Array.from({ length: B * T * C }, (_, i) => Math.cos(0.7 * i));
   checkGrads(g, loss, [lnG, lnB, wq, wk, wv, w1, b1], { x: xs }, { atol: 1e-6, rtol: 1e-4 });
 });
@@ -104,8 +115,14 @@ test('shape errors name the op and both shapes when the node is added', () => {
   const g = new Graph();
   const a = g.input('a', [2, 3]);
   const b = g.input('b', [4, 5]);
-  assert.throws(() => g.op('matmul', [a, b], {}), (e: Error) => e instanceof ShapeError && /matmul: inner dimensions differ: a \[2, 3\] · b \[4, 5\]/.test(e.message));
-  assert.throws(() => g.op('binary', [a, b], { op: 'add' }), (e: Error) => e instanceof ShapeError && /add: shapes \[2, 3\] and \[4, 5\] do not broadcast/.test(e.message));
+  assert.throws(
+    () => g.op('matmul', [a, b], {}),
+    (e: Error) => e instanceof ShapeError && /matmul: inner dimensions differ: a \[2, 3\] · b \[4, 5\]/.test(e.message),
+  );
+  assert.throws(
+    () => g.op('binary', [a, b], { op: 'add' }),
+    (e: Error) => e instanceof ShapeError && /add: shapes \[2, 3\] and \[4, 5\] do not broadcast/.test(e.message),
+  );
   assert.throws(() => g.op('reshape', [a], { shape: [7] }), /reshape: cannot reshape \[2, 3\] \(6 elements\) to \[7\]/);
 });
 

@@ -3,12 +3,19 @@
 // differences in float64, and the Hugging Face checkpoint mapping.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IGNORE, bertConfig, buildClassifierGraph, buildPretrainGraph } from '../../src/models/bert';
-import { LabelledBatcher, maskTokens, packPair, padBatch, PretrainBatcher, type SpecialIds } from '../../src/models/bert_batch';
+import { IGNORE, bertConfig, buildClassifierGraph, buildPretrainGraph } from '../../src/models/bert/graph';
+import {
+  LabelledBatcher,
+  maskTokens,
+  packPair,
+  padBatch,
+  PretrainBatcher,
+  type SpecialIds,
+} from '../../src/models/bert/data';
 import { gradients } from '../../src/graph/autograd';
 import { evaluate } from '../../src/graph/reference';
 import { Rng } from '../../src/util/prng';
-import { fromHf, loadBertCheckpoint, saveBertCheckpoint, toHf } from '../../src/io/bert_hf';
+import { fromHf, loadBertCheckpoint, saveBertCheckpoint, toHf } from '../../src/models/bert/hf';
 
 const S: SpecialIds = { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4, vocabSize: 50 };
 
@@ -16,7 +23,14 @@ test('masking: 15% selected (never [CLS], [SEP], [PAD]), of those 80% [MASK], 10
   const B = 400;
   const T = 64;
   const rng = new Rng(3);
-  const seqs = Array.from({ length: B }, () => packPair(Array.from({ length: 20 + rng.int(20) }, () => 5 + rng.int(45)), Array.from({ length: 10 }, () => 5 + rng.int(45)), T, S));
+  const seqs = Array.from({ length: B }, () =>
+    packPair(
+      Array.from({ length: 20 + rng.int(20) }, () => 5 + rng.int(45)),
+      Array.from({ length: 10 }, () => 5 + rng.int(45)),
+      T,
+      S,
+    ),
+  );
   const enc = padBatch(seqs, T, S);
   const orig = enc.input_ids.slice();
   const targets = maskTokens(enc.input_ids, S, new Rng(7));
@@ -43,7 +57,8 @@ test('masking: 15% selected (never [CLS], [SEP], [PAD]), of those 80% [MASK], 10
     else if (enc.input_ids[i] === orig[i]) kept++;
     else random++;
   }
-  const near = (x: number, want: number, tol: number, what: string): void => assert.ok(Math.abs(x - want) < tol, `${what}: ${x.toFixed(4)} vs ${want}`);
+  const near = (x: number, want: number, tol: number, what: string): void =>
+    assert.ok(Math.abs(x - want) < tol, `${what}: ${x.toFixed(4)} vs ${want}`);
   // ~15k candidates: the standard error of 0.15 is ~0.003, of 0.8 among ~2.3k selected ~0.008
   near(selected / candidates, 0.15, 0.01, 'selected');
   near(masked / selected, 0.8, 0.025, '[MASK]');
@@ -63,7 +78,9 @@ test('packPair truncates longest-first and sets segments; padBatch pads on the r
 
 test('pretraining batches: half the pairs are random, masks differ between epochs, runs repeat', () => {
   const r = new Rng(1);
-  const docs = Array.from({ length: 40 }, () => Array.from({ length: 5 }, () => Array.from({ length: 4 }, () => 5 + r.int(45))));
+  const docs = Array.from({ length: 40 }, () =>
+    Array.from({ length: 5 }, () => Array.from({ length: 4 }, () => 5 + r.int(45))),
+  );
   const batcher = new PretrainBatcher(docs, S, 32, 16, 9);
   let random = 0;
   const n = 20;
@@ -86,7 +103,9 @@ test('pretraining batches: half the pairs are random, masks differ between epoch
 
 test('batchers resume from their saved state: the same batches follow, across epoch ends', () => {
   const r = new Rng(2);
-  const docs = Array.from({ length: 9 }, () => Array.from({ length: 3 }, () => Array.from({ length: 2 + r.int(9) }, () => 5 + r.int(45))));
+  const docs = Array.from({ length: 9 }, () =>
+    Array.from({ length: 3 }, () => Array.from({ length: 2 + r.int(9) }, () => 5 + r.int(45))),
+  );
   const a = new PretrainBatcher(docs, S, 5, 12, 7);
   for (let i = 0; i < 4; i++) a.next(); // 20 pairs of 18: into the second epoch
   const st = JSON.parse(JSON.stringify(a.state())) as ReturnType<PretrainBatcher['state']>;
@@ -94,7 +113,10 @@ test('batchers resume from their saved state: the same batches follow, across ep
   b.restore(st);
   for (let i = 0; i < 6; i++) assert.deepEqual(b.next(), a.next(), `pretraining batch ${i} after restoring`);
   assert.ok(a.truncated > 0, 'some pairs were longer than the block, and were counted');
-  assert.throws(() => b.restore({ epoch: 0, cursor: 99, counter: 0 }), /cannot resume the pretraining batches .*cursor must be an integer in 0\.\.18/);
+  assert.throws(
+    () => b.restore({ epoch: 0, cursor: 99, counter: 0 }),
+    /cannot resume the pretraining batches .*cursor must be an integer in 0\.\.18/,
+  );
   const examples = Array.from({ length: 7 }, (_, i) => ({ ids: [5 + i, 6 + i], label: i % 2 }));
   const la = new LabelledBatcher(examples, S, 3, 6, 1);
   for (let i = 0; i < 3; i++) la.next();
@@ -103,8 +125,16 @@ test('batchers resume from their saved state: the same batches follow, across ep
   for (let i = 0; i < 5; i++) assert.deepEqual(lb.next(), la.next(), `labelled batch ${i} after restoring`);
 });
 
-test('the whole model\'s gradients match central finite differences in float64', () => {
-  const cfg = bertConfig({ vocabSize: 13, hidden: 8, layers: 1, heads: 2, intermediate: 12, maxPosition: 6, initStd: 0.3 });
+test("the whole model's gradients match central finite differences in float64", () => {
+  const cfg = bertConfig({
+    vocabSize: 13,
+    hidden: 8,
+    layers: 1,
+    heads: 2,
+    intermediate: 12,
+    maxPosition: 6,
+    initStd: 0.3,
+  });
   const B = 2;
   const T = 6;
   const m = buildPretrainGraph(cfg, B, T, 4);
@@ -119,18 +149,28 @@ test('the whole model\'s gradients match central finite differences in float64',
   const env = evaluate(m.g, grads, feeds, base);
   const lossAt = (ps: Record<string, Float64Array>): number => evaluate(m.g, [m.loss], feeds, ps).get(m.loss)![0]!;
   const r = new Rng(2);
-  for (const name of ['bert.embeddings.word_embeddings.weight', 'bert.encoder.layer.0.attention.self.query.weight', 'bert.encoder.layer.0.output.LayerNorm.weight', 'cls.predictions.transform.dense.weight', 'bert.pooler.dense.bias', 'cls.predictions.bias']) {
+  for (const name of [
+    'bert.embeddings.word_embeddings.weight',
+    'bert.encoder.layer.0.attention.self.query.weight',
+    'bert.encoder.layer.0.output.LayerNorm.weight',
+    'cls.predictions.transform.dense.weight',
+    'bert.pooler.dense.bias',
+    'cls.predictions.bias',
+  ]) {
     const i = params.findIndex((p) => p.name === name);
     const got = env.get(grads[i]!)!;
     for (let k = 0; k < 3; k++) {
       const j = r.int(got.length);
       const eps = 1e-6;
       const plus = { ...base, [name]: Float64Array.from(base[name]!) };
-      plus[name]![j] += eps;
+      plus[name]![j]! += eps;
       const minus = { ...base, [name]: Float64Array.from(base[name]!) };
-      minus[name]![j] -= eps;
+      minus[name]![j]! -= eps;
       const num = (lossAt(plus) - lossAt(minus)) / (2 * eps);
-      assert.ok(Math.abs(num - got[j]!) <= 1e-6 + 1e-4 * Math.abs(num), `${name}[${j}]: autograd ${got[j]} vs numeric ${num}`);
+      assert.ok(
+        Math.abs(num - got[j]!) <= 1e-6 + 1e-4 * Math.abs(num),
+        `${name}[${j}]: autograd ${got[j]} vs numeric ${num}`,
+      );
     }
   }
 });
@@ -139,20 +179,30 @@ test('Hugging Face mapping: Linear weights transposed, embeddings kept, files ro
   const cfg = bertConfig({ vocabSize: 11, hidden: 8, layers: 1, heads: 2, intermediate: 12, maxPosition: 6 });
   const { g } = buildClassifierGraph(cfg, 3, 1, 6);
   const params: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const [name, v] of g.params) params[name] = { shape: [...v.shape], data: (v.node.attrs as { init: Float32Array }).init };
+  for (const [name, v] of g.params)
+    params[name] = { shape: [...v.shape], data: (v.node.attrs as { init: Float32Array }).init };
   const hf = toHf(params);
   assert.deepEqual(hf['bert.encoder.layer.0.intermediate.dense.weight']!.shape, [12, 8], 'nn.Linear is (out, in)');
   assert.deepEqual(hf['bert.embeddings.word_embeddings.weight']!.shape, [11, 8]);
   const w = params['bert.encoder.layer.0.intermediate.dense.weight']!;
-  assert.equal(hf['bert.encoder.layer.0.intermediate.dense.weight']!.data[1 * 8 + 2], w.data[2 * 12 + 1], 'element (in 2, out 1)');
+  assert.equal(
+    hf['bert.encoder.layer.0.intermediate.dense.weight']!.data[1 * 8 + 2],
+    w.data[2 * 12 + 1],
+    'element (in 2, out 1)',
+  );
   assert.deepEqual(fromHf(hf), params);
   const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'b', 'c', 'd', 'e', 'f'].join('\n') + '\n';
-  const files = saveBertCheckpoint(params, cfg, vocab, { architecture: 'BertForSequenceClassification', padTokenId: 0, labels: ['negative', 'neutral', 'positive'] });
+  const files = saveBertCheckpoint(params, cfg, vocab, {
+    architecture: 'BertForSequenceClassification',
+    padTokenId: 0,
+    labels: ['negative', 'neutral', 'positive'],
+  });
   const back = loadBertCheckpoint(files);
   assert.deepEqual(back.cfg, cfg);
   assert.deepEqual(back.params, params);
   assert.equal(back.vocabTxt, vocab);
   assert.equal((back.config.id2label as Record<string, string>)['2'], 'positive');
   assert.equal(back.config.hidden_act, 'gelu_new');
-  for (const name of Object.keys(params)) assert.match(name, /^(bert\.(embeddings|encoder\.layer\.0|pooler)\.|classifier\.)/);
+  for (const name of Object.keys(params))
+    assert.match(name, /^(bert\.(embeddings|encoder\.layer\.0|pooler)\.|classifier\.)/);
 });

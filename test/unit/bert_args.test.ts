@@ -6,7 +6,12 @@ import path from 'node:path';
 import { checkpointDir, parseBertArgs, textsOfFile, type BertArgs } from '../../scripts/lib/bert_args';
 
 // a fake file system: a run folder with pretrained/ and classifier/, a bare checkpoint folder, a text file
-const FILES = new Set([path.join('run', 'pretrained', 'config.json'), path.join('run', 'classifier', 'config.json'), path.join('ck', 'config.json'), 'texts.txt']);
+const FILES = new Set([
+  path.join('run', 'pretrained', 'config.json'),
+  path.join('run', 'classifier', 'config.json'),
+  path.join('ck', 'config.json'),
+  'texts.txt',
+]);
 const exists = (p: string): boolean => FILES.has(p);
 const ok = (argv: string[]): BertArgs => {
   const r = parseBertArgs(argv, exists);
@@ -20,7 +25,15 @@ const bad = (argv: string[]): string => {
 };
 
 test('each op reads its sub-folder of a run folder, or the folder given', () => {
-  assert.deepEqual(ok(['fill-mask', 'run', 'a [MASK] b']), { op: 'fill-mask', dir: path.join('run', 'pretrained'), texts: ['a [MASK] b'], file: null, topK: 5, word: '', json: false });
+  assert.deepEqual(ok(['fill-mask', 'run', 'a [MASK] b']), {
+    op: 'fill-mask',
+    dir: path.join('run', 'pretrained'),
+    texts: ['a [MASK] b'],
+    file: null,
+    topK: 5,
+    word: '',
+    json: false,
+  });
   assert.equal(ok(['classify', 'run', 'good']).dir, path.join('run', 'classifier'));
   assert.equal(ok(['similarity', 'run', '--word', 'bank', 'x bank', 'y bank']).dir, path.join('run', 'pretrained'));
   assert.equal(ok(['classify', 'ck', 'good']).dir, 'ck');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { browserChoice, describeBrowser, onPath, resolveBrowser } from '../../scripts/lib/browser';
+import { browserChoice, describeBrowser, onPath, resolveBrowser, withTuning } from '../../scripts/lib/browser';
 import { bundledPackageDir, tarEntries } from '../../scripts/lib/bundled_chromium';
 import { ROOT } from '../../scripts/lib/browser';
 import { assertRejects } from '../harness/assert';
@@ -32,10 +32,21 @@ test('the order: CHROMIUM_PATH, then a system browser on PATH, then the bundle; 
   const sys = await resolveBrowser('auto', { env: { PATH: `${other}${path.delimiter}${dir}` }, systemPaths: [] });
   assert.equal(sys.source, 'system');
   assert.equal(sys.executablePath, path.join(other, 'google-chrome')); // chromium-headless-shell comes later in the list
-  const viaEnv = await resolveBrowser('auto', { env: { PATH: dir, CHROMIUM_PATH: path.join(other, 'google-chrome') }, systemPaths: [] });
+  const viaEnv = await resolveBrowser('auto', {
+    env: { PATH: dir, CHROMIUM_PATH: path.join(other, 'google-chrome') },
+    systemPaths: [],
+  });
   assert.deepEqual([viaEnv.source, viaEnv.executablePath], ['CHROMIUM_PATH', path.join(other, 'google-chrome')]);
-  await assertRejects('a CHROMIUM_PATH that is not there', () => resolveBrowser('auto', { env: { CHROMIUM_PATH: path.join(dir, 'nope') }, systemPaths: [] }), /CHROMIUM_PATH=.*nope is not an executable file/);
-  await assertRejects('system with none installed', () => resolveBrowser('system', { env: { PATH: '' }, systemPaths: [] }), /SHADERGRAD_BROWSER=system but no system Chromium was found .*apt-get install chromium.*CHROMIUM_PATH/);
+  await assertRejects(
+    'a CHROMIUM_PATH that is not there',
+    () => resolveBrowser('auto', { env: { CHROMIUM_PATH: path.join(dir, 'nope') }, systemPaths: [] }),
+    /CHROMIUM_PATH=.*nope is not an executable file/,
+  );
+  await assertRejects(
+    'system with none installed',
+    () => resolveBrowser('system', { env: { PATH: '' }, systemPaths: [] }),
+    /SHADERGRAD_BROWSER=system but no system Chromium was found .*apt-get install chromium.*CHROMIUM_PATH/,
+  );
   // a file that is not executable is not a browser
   const plain = mkdtempSync(path.join(tmpdir(), 'sg-browser-'));
   writeFileSync(path.join(plain, 'chromium'), '');
@@ -45,7 +56,11 @@ test('the order: CHROMIUM_PATH, then a system browser on PATH, then the bundle; 
 test('the bundle: installed by npm ci on linux-x64, unpacked into a folder named by its version', async (t) => {
   if (!(process.platform === 'linux' && process.arch === 'x64')) {
     // elsewhere the package is absent and the message says what to install
-    await assertRejects('no bundle for this platform', () => resolveBrowser('bundled', { env: {} }), /No Chromium found: no bundled browser for .*install Chrome or Chromium/);
+    await assertRejects(
+      'no bundle for this platform',
+      () => resolveBrowser('bundled', { env: {} }),
+      /No Chromium found: no bundled browser for .*install Chrome or Chromium/,
+    );
     return;
   }
   assert.ok(bundledPackageDir(ROOT), 'npm ci installs @sparticuz/chromium (an optional dependency) on linux-x64');
@@ -78,9 +93,40 @@ function tar(entries: [string, string][]): Uint8Array {
 
 test('the tar reader: files and folders; entries that escape the folder or run past the end are refused', () => {
   const body = 'x'.repeat(700); // more than one block
-  const got = [...tarEntries(tar([['lib/', ''], ['lib/libnss3.so', body], ['vk_swiftshader_icd.json', '{}']]))];
-  assert.deepEqual(got.map((e) => [e.name, e.data === null ? null : Buffer.from(e.data).toString('latin1')]), [['lib/', null], ['lib/libnss3.so', body], ['vk_swiftshader_icd.json', '{}']]);
+  const got = [
+    ...tarEntries(
+      tar([
+        ['lib/', ''],
+        ['lib/libnss3.so', body],
+        ['vk_swiftshader_icd.json', '{}'],
+      ]),
+    ),
+  ];
+  assert.deepEqual(
+    got.map((e) => [e.name, e.data === null ? null : Buffer.from(e.data).toString('latin1')]),
+    [
+      ['lib/', null],
+      ['lib/libnss3.so', body],
+      ['vk_swiftshader_icd.json', '{}'],
+    ],
+  );
   assert.equal(got[1]!.mode, 0o755);
   assert.throws(() => [...tarEntries(tar([['../evil', 'x']]))], /points outside the folder/);
-  assert.throws(() => [...tarEntries(tar([['big', 'x'.repeat(600)]]).subarray(0, 1024))], /runs past the archive's end/);
+  assert.throws(
+    () => [...tarEntries(tar([['big', 'x'.repeat(600)]]).subarray(0, 1024))],
+    /runs past the archive's end/,
+  );
+});
+
+test('SHADERGRAD_TUNING reaches a page as its ?tuning= query, unless the URL names one', () => {
+  assert.equal(
+    withTuning('http://localhost:5173/demos/gpt/?cli=1', undefined),
+    'http://localhost:5173/demos/gpt/?cli=1',
+  );
+  assert.equal(withTuning('http://localhost:5173/demos/gpt/?cli=1', ''), 'http://localhost:5173/demos/gpt/?cli=1');
+  const u = new URL(withTuning('http://localhost:5173/demos/gpt/?cli=1', 'matmul.variant=register,softmax.threads=4'));
+  assert.equal(u.searchParams.get('cli'), '1');
+  assert.equal(u.searchParams.get('tuning'), 'matmul.variant=register,softmax.threads=4');
+  const kept = new URL(withTuning('http://localhost:5173/demos/bench/?tuning=class%3Dgpu', 'class=cpu'));
+  assert.equal(kept.searchParams.get('tuning'), 'class=gpu');
 });

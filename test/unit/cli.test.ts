@@ -2,7 +2,16 @@
 // defaults, every kind of bad argument, and a model with a file flag plugged in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTrainArgs, defaultOutDir, progressLine, usage, maxOf, baselineLine, COMMON_FLAGS, MODELS, type ModelSpec, type Parsed, type TrainArgs } from '../../scripts/lib/cli';
+import {
+  parseTrainArgs,
+  defaultOutDir,
+  progressLine,
+  usage,
+  baselineLine,
+  type Parsed,
+  type TrainArgs,
+} from '../../scripts/lib/cli';
+import { maxOf, COMMON_FLAGS, MODELS, type ModelSpec } from '../../scripts/lib/flags';
 
 const NOW = new Date(2025, 0, 2, 3, 4, 5);
 
@@ -22,19 +31,38 @@ function error(argv: string[], env: Parameters<typeof parseTrainArgs>[1] = {}): 
 
 test('defaults: seed 1, the model default steps, a fresh folder under runs/', () => {
   const a = run(['mlp']);
-  assert.deepEqual(a, { model: 'mlp', seed: 1, steps: 500, out: 'runs/mlp-20250102-030405', force: false, options: { lr: 0.1, hidden: 2, 'stop-loss': 0.05 }, files: [] });
+  assert.deepEqual(a, {
+    model: 'mlp',
+    seed: 1,
+    steps: 500,
+    out: 'runs/mlp-20250102-030405',
+    force: false,
+    options: { lr: 0.1, hidden: 2, 'stop-loss': 0.05 },
+    files: [],
+  });
   assert.equal(run(['perceptron']).options.gate, 'and');
 });
 
 test('flags as separate words and with =, model flags, a -- separator', () => {
   const a = run(['--', 'mlp', '--seed', '7', '--steps=20', '--out', '/tmp/x', '--force', '--lr', '0.05', '--hidden=3']);
-  assert.deepEqual(a, { model: 'mlp', seed: 7, steps: 20, out: '/tmp/x', force: true, options: { lr: 0.05, hidden: 3, 'stop-loss': 0.05 }, files: [] });
+  assert.deepEqual(a, {
+    model: 'mlp',
+    seed: 7,
+    steps: 20,
+    out: '/tmp/x',
+    force: true,
+    options: { lr: 0.05, hidden: 3, 'stop-loss': 0.05 },
+    files: [],
+  });
   assert.equal(run(['perceptron', '--gate', 'xor']).options.gate, 'xor');
 });
 
 test('the default out folder never reuses an existing one', () => {
   const taken = new Set(['runs/mlp-20250102-030405', 'runs/mlp-20250102-030405-2']);
-  assert.equal(defaultOutDir('mlp', NOW, (p) => taken.has(p)), 'runs/mlp-20250102-030405-3');
+  assert.equal(
+    defaultOutDir('mlp', NOW, (p) => taken.has(p)),
+    'runs/mlp-20250102-030405-3',
+  );
   assert.equal(run(['mlp'], { exists: (p) => taken.has(p) }).out, 'runs/mlp-20250102-030405-3');
 });
 
@@ -73,7 +101,8 @@ test('negative, zero and absurd numbers are refused naming the flag and the limi
   assert.equal(run(['gpt', '--block', '8192']).options.block, 8192, 'the limit itself is allowed');
   assert.match(usage(MODELS, 'gpt'), /--block N .*\(default \d+, at most 8192\)/);
   for (const f of [...COMMON_FLAGS, ...MODELS.flatMap((m) => m.flags)]) {
-    if (f.kind === 'int' || f.kind === 'number') assert.ok(maxOf(f), `--${f.name} has no upper limit (FLAG_MAX or max)`);
+    if (f.kind === 'int' || f.kind === 'number')
+      assert.ok(maxOf(f), `--${f.name} has no upper limit (FLAG_MAX or max)`);
   }
 });
 
@@ -104,7 +133,10 @@ test('a later model plugs in with its own flags, e.g. a --corpus FILE that must 
   assert.deepEqual(a.options, { corpus: 'data/text8.txt', dim: 64, cbow: true });
   assert.deepEqual(a.files, ['corpus']);
   assert.equal(run(['fake_w2v', '--cbow=false'], { models, exists }).options.cbow, false);
-  assert.match(error(['fake_w2v', '--corpus', 'missing.txt'], { models, exists }), /--corpus: no such file "missing.txt"/);
+  assert.match(
+    error(['fake_w2v', '--corpus', 'missing.txt'], { models, exists }),
+    /--corpus: no such file "missing.txt"/,
+  );
   assert.match(usage(models), /--corpus FILE/);
 });
 
@@ -115,9 +147,20 @@ test('progress line', () => {
 });
 
 test('the final loss is printed beside the unigram baseline and, for the built-in stories, the corpus floor', () => {
-  const line = baselineLine({ val_loss: 0.44421, unigram_baseline: 3.05206, entropy_floor_nats_per_char: 0.10784, tokenizer: 'char' });
-  assert.equal(line, "val loss 0.4442 nats/char; unigram baseline 3.0521 (no context); corpus floor 0.1078 (the generator's own entropy)");
-  assert.equal(baselineLine({ val_loss: 2.5, unigram_baseline: 6, tokenizer: 'bpe' }), 'val loss 2.5000 nats/token; unigram baseline 6.0000 (no context)');
+  const line = baselineLine({
+    val_loss: 0.44421,
+    unigram_baseline: 3.05206,
+    entropy_floor_nats_per_char: 0.10784,
+    tokenizer: 'char',
+  });
+  assert.equal(
+    line,
+    "val loss 0.4442 nats/char; unigram baseline 3.0521 (no context); corpus floor 0.1078 (the generator's own entropy)",
+  );
+  assert.equal(
+    baselineLine({ val_loss: 2.5, unigram_baseline: 6, tokenizer: 'bpe' }),
+    'val loss 2.5000 nats/token; unigram baseline 6.0000 (no context)',
+  );
   assert.equal(baselineLine({ loss: 0.1, accuracy: 1 }), null); // e.g. the perceptron
   assert.equal(baselineLine({ val_loss: NaN, unigram_baseline: 3 }), null);
 });

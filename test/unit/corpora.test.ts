@@ -4,9 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateStories, splitStories } from '../../src/text/stories';
 import {
-  generateBertDocuments, nextSentencePairs, senseSentences, generateSentiment, sentimentRule,
-  parseLabelledTsv, documentsToText, SENSES, NEGATIONS,
+  generateBertDocuments,
+  nextSentencePairs,
+  senseSentences,
+  documentsToText,
+  SENSES,
 } from '../../src/text/bert_data';
+import { generateSentiment, sentimentRule, parseLabelledTsv, NEGATIONS } from '../../src/text/sentiment';
 
 test('stories: deterministic by seed, sized, ASCII, names recur within a story', () => {
   const a = generateStories({ seed: 4, targetChars: 50_000 });
@@ -21,7 +25,10 @@ test('stories: deterministic by seed, sized, ASCII, names recur within a story',
   const lines = a.text.split('\n').filter((l) => l !== '');
   assert.equal(lines.length, a.storyChars.length);
   for (const story of lines.slice(0, 50)) {
-    const names = story.match(/\b(Tom|Lily|Ben|Mia|Sam|Anna|Max|Lucy|Jack|Emma|Leo|Zoe|Finn|Rosa|Oscar|Ivy|Hugo|Nora|Eli|Ruby|Kai|Lena|Omar|Tara)\b/g) ?? [];
+    const names =
+      story.match(
+        /\b(Tom|Lily|Ben|Mia|Sam|Anna|Max|Lucy|Jack|Emma|Leo|Zoe|Finn|Rosa|Oscar|Ivy|Hugo|Nora|Eli|Ruby|Kai|Lena|Omar|Tara)\b/g,
+      ) ?? [];
     const counts = new Map<string, number>();
     for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
     assert.ok(Math.max(...counts.values()) >= 3, story);
@@ -109,8 +116,14 @@ test('sentiment: deterministic, balanced, labels follow the documented rule, ord
 
 test('TSV parser: labels, header, comments, and errors with line numbers', () => {
   const items = parseLabelledTsv('label\ttext\n1\tgreat film\r\n# comment\n\n0\t  dull plot \n');
-  assert.deepEqual(items, [{ label: 1, text: 'great film' }, { label: 0, text: 'dull plot' }]);
-  assert.throws(() => parseLabelledTsv('1\tok\n2\tbad label\n', 'reviews.tsv'), /reviews\.tsv:2: label "2" is not 0 or 1/);
+  assert.deepEqual(items, [
+    { label: 1, text: 'great film' },
+    { label: 0, text: 'dull plot' },
+  ]);
+  assert.throws(
+    () => parseLabelledTsv('1\tok\n2\tbad label\n', 'reviews.tsv'),
+    /reviews\.tsv:2: label "2" is not 0 or 1/,
+  );
   assert.throws(() => parseLabelledTsv('1\tok\npositive no tab\n'), /input:2: no tab/);
   assert.throws(() => parseLabelledTsv('1\t\n'), /input:1: the text after the tab is empty/);
   assert.throws(() => parseLabelledTsv('\n# only comments\n'), /no examples/);

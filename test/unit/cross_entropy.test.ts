@@ -31,5 +31,8 @@ test('cross_entropy reference: count, all-ignored mean is 0, large logits, bad t
   const bad = crossEntropyForward([0, 0, 0, 0, 0, 0], [1, 3], 2, V, IGNORE);
   assert(Number.isNaN(bad.losses[1]!) && Number.isNaN(bad.loss) && bad.count === 2, 'target 3 of V=3 flags NaN');
   const g = crossEntropyBackward(1, [0, 0, 0, 0, 0, 0], [1, -1], 2, V, IGNORE);
-  assert(g.slice(3).every(Number.isNaN) && !g.slice(0, 3).some(Number.isNaN), 'bad target row of dlogits is NaN, others finite');
+  assert(
+    g.slice(3).every(Number.isNaN) && !g.slice(0, 3).some(Number.isNaN),
+    'bad target row of dlogits is NaN, others finite',
+  );
 });

@@ -1,15 +1,37 @@
 // The elementwise references: every unary backward and the broadcasting binary backward are the
 // vector-Jacobian products of their forwards (central finite differences), and NaN propagates.
 import { test } from 'node:test';
-import { unaryForward, unaryBackward, binaryForward, binaryBackward, UNARY_SAVES } from '../../src/reference/elementwise';
+import {
+  unaryForward,
+  unaryBackward,
+  binaryForward,
+  binaryBackward,
+  UNARY_SAVES,
+} from '../../src/reference/elementwise';
 import type { UnaryOp, BinaryOp, UnaryParams } from '../../src/reference/elementwise';
 import { numericGrad, dot, toF64 } from '../harness/fd';
 import { assert, assertClose } from '../harness/assert';
 import { randomArray } from '../../src/util/prng';
 import { numel } from '../../src/util/shape';
 
-const UNARY: UnaryOp[] = ['exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'elu', 'gelu', 'step', 'affine'];
-const PARAMS: Partial<Record<UnaryOp, UnaryParams>> = { leaky_relu: { alpha: 0.1 }, elu: { alpha: 0.7 }, affine: { alpha: -1.5, beta: 0.25 } };
+const UNARY: UnaryOp[] = [
+  'exp',
+  'log',
+  'sqrt',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'leaky_relu',
+  'elu',
+  'gelu',
+  'step',
+  'affine',
+];
+const PARAMS: Partial<Record<UnaryOp, UnaryParams>> = {
+  leaky_relu: { alpha: 0.1 },
+  elu: { alpha: 0.7 },
+  affine: { alpha: -1.5, beta: 0.25 },
+};
 
 /** Inputs in the op's domain, kept away from the kinks at 0 so finite differences are valid. */
 function inputs(op: UnaryOp, n: number, seed: number): Float64Array {
@@ -53,8 +75,14 @@ test('gelu reference is the tanh approximation', () => {
 const CASES: [number[], number[]][] = [
   [[7], [7]],
   [[5, 6], [6]],
-  [[5, 1], [1, 6]],
-  [[2, 3, 1, 4], [3, 5, 1]],
+  [
+    [5, 1],
+    [1, 6],
+  ],
+  [
+    [2, 3, 1, 4],
+    [3, 5, 1],
+  ],
   [[3, 4], []],
   [[1], [2, 3]],
 ];

@@ -18,7 +18,10 @@ test('embedding reference backward matches central finite differences', () => {
 
 test('embedding reference: out-of-range ids gather NaN and are skipped by backward', () => {
   const out = embeddingForward([1, 2, 3, 4], [1, 2, -1], 2, 2);
-  assert(out[0] === 3 && out[1] === 4 && [2, 3, 4, 5].every((i) => Number.isNaN(out[i]!)), `gather ${Array.from(out).join(',')}`);
+  assert(
+    out[0] === 3 && out[1] === 4 && [2, 3, 4, 5].every((i) => Number.isNaN(out[i]!)),
+    `gather ${Array.from(out).join(',')}`,
+  );
   const dt = embeddingBackward([1, 1, 10, 10, 100, 100], [1, 5, 1], 2, 2);
   assert(dt[0] === 0 && dt[1] === 0 && dt[2] === 101 && dt[3] === 101, `dtable ${Array.from(dt).join(',')}`);
 });

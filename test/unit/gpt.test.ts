@@ -4,11 +4,11 @@
 // the kv_cache reference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGpt, gptParamCount, type GptConfig } from '../../src/models/gpt';
+import { buildGpt, gptParamCount, type GptConfig } from '../../src/models/gpt/graph';
 import { gradients } from '../../src/graph/autograd';
 import { evaluate } from '../../src/graph/reference';
-import { fromHf, gpt2Config, toHf, configFromGpt2, type Params } from '../../src/io/gpt2_hf';
-import { splitTokens, randomBatch, unigramBaseline } from '../../src/models/gpt_data';
+import { fromHf, gpt2Config, toHf, configFromGpt2, type Params } from '../../src/models/gpt/hf';
+import { splitTokens, randomBatch, unigramBaseline } from '../../src/models/gpt/data';
 import { kvCacheForward } from '../../src/reference/kv_cache';
 import { numericGrad } from '../harness/fd';
 import { assertClose } from '../harness/assert';
@@ -19,12 +19,25 @@ const CFG: GptConfig = { vocabSize: 11, block: 6, layers: 2, heads: 2, embd: 8, 
 test('parameter count and names: tied head, GPT-2-like names', () => {
   const m = buildGpt(CFG, 1, 6);
   const params = m.g.trainable();
-  assert.equal(params.reduce((s, p) => s + p.size, 0), gptParamCount(CFG));
+  assert.equal(
+    params.reduce((s, p) => s + p.size, 0),
+    gptParamCount(CFG),
+  );
   const names = params.map((p) => p.name);
-  for (const n of ['transformer.wte.weight', 'transformer.wpe.weight', 'transformer.h.1.attn.query.weight', 'transformer.h.0.mlp.proj.bias', 'transformer.ln_f.weight']) assert.ok(names.includes(n), n);
+  for (const n of [
+    'transformer.wte.weight',
+    'transformer.wpe.weight',
+    'transformer.h.1.attn.query.weight',
+    'transformer.h.0.mlp.proj.bias',
+    'transformer.ln_f.weight',
+  ])
+    assert.ok(names.includes(n), n);
   assert.ok(!names.some((n) => n.includes('lm_head')), 'the LM head is the wte weight');
   const noBias = buildGpt({ ...CFG, bias: false }, 1, 6).g.trainable();
-  assert.equal(noBias.reduce((s, p) => s + p.size, 0), gptParamCount({ ...CFG, bias: false }));
+  assert.equal(
+    noBias.reduce((s, p) => s + p.size, 0),
+    gptParamCount({ ...CFG, bias: false }),
+  );
 });
 
 test('init: N(0, 0.02) weights, residual projections scaled by 1/√(2·layers), zero biases', () => {
@@ -47,7 +60,10 @@ test('the tied weight’s gradient matches central finite differences through th
   const wte = m.g.params.get('transformer.wte.weight')!;
   const [grad] = gradients(m.g, m.loss!, [wte]);
   const r = new Rng(3);
-  const feeds = { ids: Array.from({ length: B * T }, () => r.int(CFG.vocabSize)), targets: Array.from({ length: B * T }, () => r.int(CFG.vocabSize)) };
+  const feeds = {
+    ids: Array.from({ length: B * T }, () => r.int(CFG.vocabSize)),
+    targets: Array.from({ length: B * T }, () => r.int(CFG.vocabSize)),
+  };
   // larger weights than the init so the check is not dominated by the near-uniform softmax
   const params: Record<string, Float64Array> = {};
   let s = 10;
@@ -57,14 +73,16 @@ test('the tied weight’s gradient matches central finite differences through th
   }
   const analytic = evaluate(m.g, [grad!], feeds, params).get(grad!)!;
   const x = params['transformer.wte.weight']!;
-  const f = (v: Float64Array): number => evaluate(m.g, [m.loss!], feeds, { ...params, 'transformer.wte.weight': v }).get(m.loss!)![0]!;
+  const f = (v: Float64Array): number =>
+    evaluate(m.g, [m.loss!], feeds, { ...params, 'transformer.wte.weight': v }).get(m.loss!)![0]!;
   assertClose(analytic, numericGrad(f, Float64Array.from(x)), { atol: 1e-7, rtol: 1e-5 }, 'd loss / d wte');
 });
 
 function params(c: GptConfig): Params {
   const m = buildGpt(c, 1, 2, { seed: 4 });
   const out: Params = {};
-  for (const p of m.g.trainable()) out[p.name] = { shape: [...p.shape], data: (p.node.attrs as { init: Float32Array }).init };
+  for (const p of m.g.trainable())
+    out[p.name] = { shape: [...p.shape], data: (p.node.attrs as { init: Float32Array }).init };
   return out;
 }
 
@@ -91,7 +109,20 @@ test('Hugging Face GPT-2 mapping: names, shapes, c_attn = [q | k | v] along the 
 
 test('config.json carries GPT2Config fields and reads back', () => {
   const j = gpt2Config(CFG, { eosId: 3 });
-  for (const [k, v] of Object.entries({ model_type: 'gpt2', vocab_size: 11, n_positions: 6, n_embd: 8, n_layer: 2, n_head: 2, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5, initializer_range: 0.02, tie_word_embeddings: true, eos_token_id: 3 })) assert.deepEqual(j[k], v, k);
+  for (const [k, v] of Object.entries({
+    model_type: 'gpt2',
+    vocab_size: 11,
+    n_positions: 6,
+    n_embd: 8,
+    n_layer: 2,
+    n_head: 2,
+    activation_function: 'gelu_new',
+    layer_norm_epsilon: 1e-5,
+    initializer_range: 0.02,
+    tie_word_embeddings: true,
+    eos_token_id: 3,
+  }))
+    assert.deepEqual(j[k], v, k);
   assert.deepEqual(j['architectures'], ['GPT2LMHeadModel']);
   assert.deepEqual(configFromGpt2(j as Record<string, unknown>), CFG);
 });

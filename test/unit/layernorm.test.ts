@@ -17,9 +17,24 @@ test('layernorm reference backward matches central finite differences', () => {
   const fwd = layernormForward(x, gamma, beta, R, C, eps);
   const g = layernormBackward(dy, x, gamma, fwd.mean, fwd.rstd, R, C);
   const tol = { atol: 1e-7, rtol: 1e-6 }; // central differences with h = 1e-6 in float64
-  assertClose(g.dx, numericGrad((v) => dot(layernormForward(v, gamma, beta, R, C, eps).y, dy), x), tol, 'dx');
-  assertClose(g.dgamma, numericGrad((v) => dot(layernormForward(x, v, beta, R, C, eps).y, dy), gamma), tol, 'dgamma');
-  assertClose(g.dbeta, numericGrad((v) => dot(layernormForward(x, gamma, v, R, C, eps).y, dy), beta), tol, 'dbeta');
+  assertClose(
+    g.dx,
+    numericGrad((v) => dot(layernormForward(v, gamma, beta, R, C, eps).y, dy), x),
+    tol,
+    'dx',
+  );
+  assertClose(
+    g.dgamma,
+    numericGrad((v) => dot(layernormForward(x, v, beta, R, C, eps).y, dy), gamma),
+    tol,
+    'dgamma',
+  );
+  assertClose(
+    g.dbeta,
+    numericGrad((v) => dot(layernormForward(x, gamma, v, R, C, eps).y, dy), beta),
+    tol,
+    'dbeta',
+  );
 });
 
 test('layernorm reference output has zero mean and unit variance before the affine map', () => {

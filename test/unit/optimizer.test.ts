@@ -1,7 +1,16 @@
 // The optimizer references against hand-computed steps, and their bias correction, weight decay
 // and gradient scale checked one at a time. The optimizer has no backward, so no finite differences.
 import { test } from 'node:test';
-import { adamStep, adamSteps, biasCorrection, sgdStep, sgdSteps, type AdamConfig, type AdamState, type SgdConfig } from '../../src/reference/optimizer';
+import {
+  adamStep,
+  adamSteps,
+  biasCorrection,
+  sgdStep,
+  sgdSteps,
+  type AdamConfig,
+  type AdamState,
+  type SgdConfig,
+} from '../../src/reference/optimizer';
 import { assert, assertClose } from '../harness/assert';
 import { randomArray } from '../../src/util/prng';
 
@@ -28,22 +37,45 @@ test('AdamW reference matches a hand-computed 2-step example', () => {
 });
 
 test('Adam bias correction: 1 − β^t, a first step of size lr, m̂ = g under a constant gradient', () => {
-  for (const [b, t] of [[0.9, 1], [0.999, 1], [0.999, 7], [0.9, 40]] as const) {
+  for (const [b, t] of [
+    [0.9, 1],
+    [0.999, 1],
+    [0.999, 7],
+    [0.9, 40],
+  ] as const) {
     const want = 1 - b ** t;
-    assert(Math.abs(biasCorrection(b, t) - want) <= 1e-15 * Math.max(1, t), `biasCorrection(${b}, ${t}) = ${biasCorrection(b, t)}, want ${want}`);
+    assert(
+      Math.abs(biasCorrection(b, t) - want) <= 1e-15 * Math.max(1, t),
+      `biasCorrection(${b}, ${t}) = ${biasCorrection(b, t)}, want ${want}`,
+    );
   }
   // Step 1 with wd = 0: m̂ = g, v̂ = g², so p moves by lr·g/(|g| + eps) whatever the scale of g.
   const cfg: AdamConfig = { ...ADAMW, weightDecay: 0, eps: 0 };
   const g = Float64Array.from(randomArray(9, 3, -2, 2), (x, i) => x * 10 ** (i - 4));
   const p0 = new Float64Array(9).fill(0.5);
   const s = adamStep(p0, g, new Float64Array(9), new Float64Array(9), cfg, 0.01, 1);
-  assertClose(s.p, Float64Array.from(g, (x) => 0.5 - 0.01 * Math.sign(x)), { atol: 1e-15, rtol: 1e-14 }, 'step-1 update');
+  assertClose(
+    s.p,
+    Float64Array.from(g, (x) => 0.5 - 0.01 * Math.sign(x)),
+    { atol: 1e-15, rtol: 1e-14 },
+    'step-1 update',
+  );
   // A constant gradient for 10 steps: m/(1 − β1^t) = g and v/(1 − β2^t) = g² at every t.
   let st: AdamState = { p: p0, m: new Float64Array(9), v: new Float64Array(9) };
   for (let t = 1; t <= 10; t++) {
     st = adamStep(st.p, g, st.m, st.v, cfg, 0.01, t);
-    assertClose(Float64Array.from(st.m, (x) => x / biasCorrection(0.9, t)), g, { atol: 0, rtol: 1e-13 }, `m̂ at t=${t}`);
-    assertClose(Float64Array.from(st.v, (x) => x / biasCorrection(0.999, t)), Float64Array.from(g, (x) => x * x), { atol: 0, rtol: 1e-12 }, `v̂ at t=${t}`);
+    assertClose(
+      Float64Array.from(st.m, (x) => x / biasCorrection(0.9, t)),
+      g,
+      { atol: 0, rtol: 1e-13 },
+      `m̂ at t=${t}`,
+    );
+    assertClose(
+      Float64Array.from(st.v, (x) => x / biasCorrection(0.999, t)),
+      Float64Array.from(g, (x) => x * x),
+      { atol: 0, rtol: 1e-12 },
+      `v̂ at t=${t}`,
+    );
   }
 });
 
@@ -52,11 +84,26 @@ test('AdamW decays the weights multiplicatively; Adam adds wd·p to the gradient
   const zero = new Float64Array(11);
   // Zero gradient, AdamW: m = v = 0, so only the decay acts: p_t = p0·(1 − lr·wd)^t.
   const w = adamSteps(p0, [zero, zero, zero], { ...ADAMW, weightDecay: 0.1 }, () => 0.05);
-  assertClose(w.p, Float64Array.from(p0, (x) => x * (1 - 0.05 * 0.1) ** 3), { atol: 0, rtol: 1e-14 }, 'AdamW decay alone');
+  assertClose(
+    w.p,
+    Float64Array.from(p0, (x) => x * (1 - 0.05 * 0.1) ** 3),
+    { atol: 0, rtol: 1e-14 },
+    'AdamW decay alone',
+  );
   // Zero gradient, Adam (L2): g = wd·p, a normalised step of lr·sign(p) (eps = 0).
   const a = adamStep(p0, zero, zero, zero, { ...ADAMW, weightDecay: 0.1, eps: 0, decoupled: false }, 0.05, 1);
-  assertClose(a.p, Float64Array.from(p0, (x) => x - 0.05 * Math.sign(x)), { atol: 1e-15, rtol: 1e-14 }, 'Adam L2 step 1');
-  assertClose(a.m, Float64Array.from(p0, (x) => 0.1 * 0.1 * x), { atol: 1e-17, rtol: 1e-14 }, 'Adam L2 feeds wd·p into m');
+  assertClose(
+    a.p,
+    Float64Array.from(p0, (x) => x - 0.05 * Math.sign(x)),
+    { atol: 1e-15, rtol: 1e-14 },
+    'Adam L2 step 1',
+  );
+  assertClose(
+    a.m,
+    Float64Array.from(p0, (x) => 0.1 * 0.1 * x),
+    { atol: 1e-17, rtol: 1e-14 },
+    'Adam L2 feeds wd·p into m',
+  );
   // wd = 0: the two are the same algorithm.
   const grads = [1, 2, 3].map((k) => randomArray(11, 20 + k, -1, 1));
   const c = adamSteps(p0, grads, { ...ADAMW, weightDecay: 0, decoupled: false }, (t) => 0.01 * t);
@@ -92,7 +139,12 @@ test('a gradient scale equals scaling the gradients first', () => {
   const tol = { atol: 1e-15, rtol: 1e-13 };
   for (const decoupled of [true, false]) {
     const cfg = { ...ADAMW, weightDecay: 0.1, decoupled };
-    assertClose(adamSteps(p0, grads, cfg, () => 0.01, 0.37).p, adamSteps(p0, scaled, cfg, () => 0.01).p, tol, `adam decoupled=${decoupled}`);
+    assertClose(
+      adamSteps(p0, grads, cfg, () => 0.01, 0.37).p,
+      adamSteps(p0, scaled, cfg, () => 0.01).p,
+      tol,
+      `adam decoupled=${decoupled}`,
+    );
   }
   const sgd: SgdConfig = { momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.01 };
   assertClose(sgdSteps(p0, grads, sgd, () => 0.1, 0.37).p, sgdSteps(p0, scaled, sgd, () => 0.1).p, tol, 'sgd');

@@ -13,14 +13,29 @@ const C = 7;
 test('sum / mean over the last axis: backward matches finite differences', () => {
   const x = toF64(randomArray(R * C, 1, -2, 2));
   const dy = toF64(randomArray(R, 2, -1, 1));
-  assertClose(ref.sumLastBackward(dy, R, C), numericGrad((v) => dot(ref.sumLastForward(v, R, C), dy), x), TOL, 'sum dx');
-  assertClose(ref.meanLastBackward(dy, R, C), numericGrad((v) => dot(ref.meanLastForward(v, R, C), dy), x), TOL, 'mean dx');
+  assertClose(
+    ref.sumLastBackward(dy, R, C),
+    numericGrad((v) => dot(ref.sumLastForward(v, R, C), dy), x),
+    TOL,
+    'sum dx',
+  );
+  assertClose(
+    ref.meanLastBackward(dy, R, C),
+    numericGrad((v) => dot(ref.meanLastForward(v, R, C), dy), x),
+    TOL,
+    'mean dx',
+  );
 });
 
 test('sum over rows: backward matches finite differences', () => {
   const x = toF64(randomArray(R * C, 3, -2, 2));
   const dy = toF64(randomArray(C, 4, -1, 1));
-  assertClose(ref.sumRowsBackward(dy, R, C), numericGrad((v) => dot(ref.sumRowsForward(v, R, C), dy), x), TOL, 'dx');
+  assertClose(
+    ref.sumRowsBackward(dy, R, C),
+    numericGrad((v) => dot(ref.sumRowsForward(v, R, C), dy), x),
+    TOL,
+    'dx',
+  );
 });
 
 test('max over the last axis: backward matches finite differences (no ties)', () => {
@@ -32,7 +47,11 @@ test('max over the last axis: backward matches finite differences (no ties)', ()
 });
 
 test('max: first index on ties, NaN wins, -Infinity rows', () => {
-  const r = ref.maxLastForward([1, 3, 3, 0, /**/ 2, NaN, 5, NaN, /**/ -Infinity, -Infinity, -Infinity, -Infinity], 3, 4);
+  const r = ref.maxLastForward(
+    [1, 3, 3, 0, /**/ 2, NaN, 5, NaN, /**/ -Infinity, -Infinity, -Infinity, -Infinity],
+    3,
+    4,
+  );
   assertEqual(r.values[0], 3, 'tie value');
   assertEqual(r.indices[0], 1, 'tie index');
   assert(Number.isNaN(r.values[1]), 'NaN row value');

@@ -60,10 +60,16 @@ test('uniform packing writes by name and rejects unknown, missing and negative-u
   assert.equal(dv.getInt32(8, true), -3);
   assert.equal(dv.getFloat32(28, true), 4);
   assert.equal(dv.getUint32(60, true), 8);
-  assert.throws(() => packUniforms(u, { n: 1, alpha: 1, m: 0, v: [], arr: [], bogus: 1 }, 'op'), /uniform field "bogus" does not exist/);
+  assert.throws(
+    () => packUniforms(u, { n: 1, alpha: 1, m: 0, v: [], arr: [], bogus: 1 }, 'op'),
+    /uniform field "bogus" does not exist/,
+  );
   assert.throws(() => packUniforms(u, { n: 1, m: 0, v: [], arr: [] }, 'op'), /"alpha" of params was not given/);
   assert.throws(() => packUniforms(u, { n: -1, alpha: 1, m: 0, v: [], arr: [] }, 'op'), /is u32 but got -1/);
-  assert.throws(() => packUniforms(u, { n: 1, alpha: 1, m: 0, v: [1, 2, 3, 4, 5], arr: [] }, 'op'), /takes 4 values, got 5/);
+  assert.throws(
+    () => packUniforms(u, { n: 1, alpha: 1, m: 0, v: [1, 2, 3, 4, 5], arr: [] }, 'op'),
+    /takes 4 values, got 5/,
+  );
 });
 
 test('shader includes are prepended once and errors map back to file and line', () => {
@@ -96,14 +102,20 @@ test('flat grids split over x and y; explicit grids past the limit are rejected 
   assert.deepEqual(splitGrid('op', 10, 65535), [10, 1, 1]);
   const [x, y] = splitGrid('op', 200000, 65535);
   assert.ok(x <= 65535 && y <= 65535 && x * y >= 200000 && x * (y - 1) < 200000);
-  assert.throws(() => splitGrid('matmul', [70000, 1, 1], 65535), (e: Error) => e instanceof LimitError && /matmul: .*maxComputeWorkgroupsPerDimension = 65535/.test(e.message));
+  assert.throws(
+    () => splitGrid('matmul', [70000, 1, 1], 65535),
+    (e: Error) => e instanceof LimitError && /matmul: .*maxComputeWorkgroupsPerDimension = 65535/.test(e.message),
+  );
 });
 
 test('broadcasting follows NumPy and names the op and both shapes on failure', () => {
   assert.deepEqual(broadcastShapes('add', [45, 1], [1, 65]), [45, 65]);
   assert.deepEqual(broadcastShapes('add', [3, 4, 5], [5]), [3, 4, 5]);
   assert.deepEqual(broadcastStrides([4, 1], [3, 4, 5]), [0, 1, 0]);
-  assert.throws(() => broadcastShapes('add', [2, 3], [4, 3]), (e: Error) => e instanceof ShapeError && /add: shapes \[2, 3\] and \[4, 3\] do not broadcast/.test(e.message));
+  assert.throws(
+    () => broadcastShapes('add', [2, 3], [4, 3]),
+    (e: Error) => e instanceof ShapeError && /add: shapes \[2, 3\] and \[4, 3\] do not broadcast/.test(e.message),
+  );
 });
 
 test('the counter-based PRNG is reproducible, keyed consistently and roughly uniform', () => {

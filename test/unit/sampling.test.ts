@@ -3,7 +3,7 @@
 // seeded sampler repeats itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argmax, beamSearch, samplingProbs, sampleNext, logSoftmax } from '../../src/models/sampling';
+import { argmax, beamSearch, samplingProbs, sampleNext, logSoftmax } from '../../src/models/gpt/sampling';
 import { Rng } from '../../src/util/prng';
 
 function randomLogits(V: number, seed: number): Float32Array {
@@ -46,7 +46,8 @@ test('temperature → 0 is greedy; lowering the temperature concentrates mass on
     assert.equal(sampleNext(logits, new Rng(s), { temperature: 0 }), argmax(logits));
     assert.equal(sampleNext(logits, new Rng(s), { temperature: 1e-9 }), argmax(logits));
     const top = [1, 0.3, 0.1, 0.01].map((temperature) => samplingProbs(logits, { temperature })[argmax(logits)]!);
-    for (let i = 1; i < top.length; i++) assert.ok(top[i]! >= top[i - 1]!, `p(argmax) grows as T falls: ${top.join(', ')}`);
+    for (let i = 1; i < top.length; i++)
+      assert.ok(top[i]! >= top[i - 1]!, `p(argmax) grows as T falls: ${top.join(', ')}`);
   }
 });
 
@@ -62,10 +63,11 @@ test('a seeded sampler repeats its choices', () => {
 /** A toy "model": next-token logits from a fixed random table indexed by the last two tokens. */
 function toyModel(V: number): (seqs: number[][]) => Promise<Float32Array[]> {
   const table = randomLogits(V * V * V, 5);
-  return async (seqs) => seqs.map((s) => {
-    const k = (s.at(-2) ?? 0) * V + s.at(-1)!;
-    return table.slice(k * V, k * V + V);
-  });
+  return async (seqs) =>
+    seqs.map((s) => {
+      const k = (s.at(-2) ?? 0) * V + s.at(-1)!;
+      return table.slice(k * V, k * V + V);
+    });
 }
 
 test('beam width 1 is greedy decoding; a wider beam never finds a less likely sequence', async () => {

@@ -8,9 +8,18 @@ import { tokenizerFromJSON, type Tokenizer } from '../../src/text/tokenizer';
 import { generateStories } from '../../src/text/stories';
 
 const HARD = [
-  '', ' ', 'a', '\n\n  leading and trailing  \n', 'Hello, world! 1234.5 ...',
-  'emoji 😀👍🏽 family 👨‍👩‍👧 flag 🇫🇷', 'combining e\u0301 a\u0300\u0323 precomposed é', 'CJK 中文字符测试 日本語のテキスト 한국어',
-  'tabs\tand\r\nCRLF', 'Ünïcödé ÆØÅ ß İ ﬁ', 'مرحبا بالعالم', '\u200B zero width \uFEFF',
+  '',
+  ' ',
+  'a',
+  '\n\n  leading and trailing  \n',
+  'Hello, world! 1234.5 ...',
+  'emoji 😀👍🏽 family 👨‍👩‍👧 flag 🇫🇷',
+  'combining e\u0301 a\u0300\u0323 precomposed é',
+  'CJK 中文字符测试 日本語のテキスト 한국어',
+  'tabs\tand\r\nCRLF',
+  'Ünïcödé ÆØÅ ß İ ﬁ',
+  'مرحبا بالعالم',
+  '\u200B zero width \uFEFF',
 ];
 
 const roundTrip = (t: Tokenizer, s: string): string => t.decode(t.encode(s));
@@ -21,7 +30,10 @@ test('char tokenizer: sorted code points, emoji as one token, exact round trip, 
   const t = CharTokenizer.train(text);
   const cps = [...new Set([...text].map((c) => c.codePointAt(0)!))].sort((a, b) => a - b);
   assert.equal(t.vocabSize, cps.length);
-  assert.deepEqual(t.chars.map((c) => c.codePointAt(0)), cps);
+  assert.deepEqual(
+    t.chars.map((c) => c.codePointAt(0)),
+    cps,
+  );
   assert.equal(t.encode('😀').length, 1);
   for (const s of HARD) assert.equal(roundTrip(t, s), s);
   const u = viaJson(t);
@@ -58,7 +70,7 @@ test('BPE: exact round trip on any UTF-8 text, unseen text, JSON', () => {
   assert.ok(ids.every((id) => id >= 0 && id < t.vocabSize));
   const u = viaJson(t);
   for (const s of [unseen, corpus.slice(0, 3000)]) assert.deepEqual(u.encode(s), t.encode(s));
-  assert.equal(t.idToToken(t.encode(' the')[0]), ' the');
+  assert.equal(t.idToToken(t.encode(' the')[0]!), ' the');
   assert.match(t.idToToken(0xe2), /^<0xE2>$/);
 });
 
@@ -68,7 +80,10 @@ test('BPE training is deterministic and stops when pairs run out', () => {
   assert.deepEqual(a, b);
   const small = BpeTokenizer.train('abab abab', { vocabSize: 1000 });
   assert.ok(small.vocabSize < 1000);
-  assert.deepEqual(small.encode('abab abab').map((i) => small.idToToken(i)), ['abab', ' ', 'abab']); // ' abab' occurs once: not merged
+  assert.deepEqual(
+    small.encode('abab abab').map((i) => small.idToToken(i)),
+    ['abab', ' ', 'abab'],
+  ); // ' abab' occurs once: not merged
   assert.throws(() => BpeTokenizer.train('x', { vocabSize: 10 }), /vocabSize 10/);
   assert.throws(() => BpeTokenizer.fromJSON({ kind: 'bpe', merges: [[5, 300]] }), /merge 0 \[5, 300\]/);
 });
@@ -77,20 +92,42 @@ test('BPE training is deterministic and stops when pairs run out', () => {
  *  with punctuation, capitals and line breaks (a stand-in for a real 1 MB corpus). */
 function zipfText(n: number, seed: number): string {
   let x = seed >>> 0;
-  const rand = (): number => { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; return x / 4294967296; };
-  const letters = 'etaoinshrdlucmfwypvbgkjqxz', weights = letters.split('').map((_, i) => 1 / (i + 1.5));
+  const rand = (): number => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 4294967296;
+  };
+  const letters = 'etaoinshrdlucmfwypvbgkjqxz',
+    weights = letters.split('').map((_, i) => 1 / (i + 1.5));
   const wsum = weights.reduce((a, b) => a + b, 0);
-  const letter = (): string => { let r = rand() * wsum, i = 0; while (r > weights[i]) r -= weights[i++]; return letters[i]; };
-  const vocab = Array.from({ length: 30_000 }, () => Array.from({ length: 2 + Math.floor(rand() * 8) }, letter).join(''));
+  const letter = (): string => {
+    let r = rand() * wsum,
+      i = 0;
+    while (r > weights[i]!) r -= weights[i++]!;
+    return letters[i]!;
+  };
+  const vocab = Array.from({ length: 30_000 }, () =>
+    Array.from({ length: 2 + Math.floor(rand() * 8) }, letter).join(''),
+  );
   const cdf: number[] = [];
   let acc = 0;
   for (let r = 0; r < vocab.length; r++) cdf.push((acc += 1 / (r + 1)));
-  const pick = (): string => { const u = rand() * acc; let lo = 0, hi = cdf.length - 1; while (lo < hi) { const m = (lo + hi) >> 1; if (cdf[m] < u) lo = m + 1; else hi = m; } return vocab[lo]; };
+  const pick = (): string => {
+    const u = rand() * acc;
+    let lo = 0,
+      hi = cdf.length - 1;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (cdf[m]! < u) lo = m + 1;
+      else hi = m;
+    }
+    return vocab[lo]!;
+  };
   const parts: string[] = [];
   let len = 0;
   while (len < n) {
     const sentence = Array.from({ length: 4 + Math.floor(rand() * 12) }, pick);
-    sentence[0] = sentence[0][0].toUpperCase() + sentence[0].slice(1);
+    const first = sentence[0]!; // 4 or more words
+    sentence[0] = first[0]!.toUpperCase() + first.slice(1);
     const t = sentence.join(' ') + (rand() < 0.8 ? '. ' : rand() < 0.5 ? '!\n' : ', ');
     parts.push(t);
     len += t.length;
@@ -110,7 +147,9 @@ test('BPE speed: 16k merges on 1 MB train and encode in seconds', () => {
   assert.equal(t.decode(ids), text);
   assert.ok(trainS < 20, `train ${trainS.toFixed(2)} s`);
   assert.ok(encodeS < 20, `encode ${encodeS.toFixed(2)} s`);
-  console.log(`# BPE on ${text.length} chars: 16384 merges trained in ${trainS.toFixed(2)} s, encoded in ${encodeS.toFixed(2)} s (${ids.length} tokens)`);
+  console.log(
+    `# BPE on ${text.length} chars: 16384 merges trained in ${trainS.toFixed(2)} s, encoded in ${encodeS.toFixed(2)} s (${ids.length} tokens)`,
+  );
 });
 
 const WP_TEXT = `${corpus}\nThe bank of the river. The bank gave a loan! Don't stop: café, naïve, über.\n`;
@@ -131,7 +170,13 @@ test('WordPiece: specials, greedy longest match with ##, [UNK] for unknown and l
   assert.deepEqual(t.encode('the 中 kite€'), [...t.encode('the'), t.unkId, ...t.encode('kite'), t.unkId]);
   assert.deepEqual(t.encode('a'.repeat(101)), [t.unkId]);
   // punctuation split off; accents stripped and lowercased
-  assert.deepEqual(t.encode('Don\'t!').map((i) => t.idToToken(i)).filter((x) => x === "'" || x === '!'), ["'", '!']);
+  assert.deepEqual(
+    t
+      .encode("Don't!")
+      .map((i) => t.idToToken(i))
+      .filter((x) => x === "'" || x === '!'),
+    ["'", '!'],
+  );
   assert.deepEqual(t.encode('CAFÉ NAÏVE'), t.encode('cafe naive'));
   // specials written literally
   assert.deepEqual(t.encode('the [MASK] kite'), [...t.encode('the'), t.maskId, ...t.encode('kite')]);
@@ -140,14 +185,18 @@ test('WordPiece: specials, greedy longest match with ##, [UNK] for unknown and l
 test('WordPiece: CJK characters are separate words; case and accents kept when asked', () => {
   const t = WordPieceTokenizer.train('中文字 中文 Café café', { vocabSize: 100, minFrequency: 1, lowercase: false });
   assert.equal(t.stripAccents, false);
-  assert.deepEqual(t.encode('中文').map((i) => t.idToToken(i)), ['中', '文']);
+  assert.deepEqual(
+    t.encode('中文').map((i) => t.idToToken(i)),
+    ['中', '文'],
+  );
   assert.notDeepEqual(t.encode('Café'), t.encode('café'));
   assert.equal(t.decode(t.encode('Café café')), 'Café café');
 });
 
 test('WordPiece: encodePair layout, truncation and padding', () => {
   const t = WordPieceTokenizer.train(WP_TEXT, { vocabSize: 400 });
-  const a = t.encode('lily went to the park'), b = t.encode('she had a kite');
+  const a = t.encode('lily went to the park'),
+    b = t.encode('she had a kite');
   const p = t.encodePair('lily went to the park', 'she had a kite', 32);
   assert.deepEqual(p.ids.slice(0, p.length), [t.clsId, ...a, t.sepId, ...b, t.sepId]);
   assert.deepEqual(p.segments.slice(0, p.length), [...Array(a.length + 2).fill(0), ...Array(b.length + 1).fill(1)]);

@@ -4,9 +4,8 @@
 // cannot differentiate it): dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)),
 // dQ = scale·dS·K, dK = scale·dSᵀ·Q.
 import type { BenchCase } from '../case';
-import { tensorFrom, emptyTensor } from '../../../src/gpu/tensor';
-import { attentionForward, attentionBackward, type AttentionOptions } from '../../../src/ops/attention';
-import { randomArray } from '../../../src/util/prng';
+import { emptyTensor, tensorFrom, gpu } from '../../../src/index';
+import { attentionForward, attentionBackward, type AttentionOptions } from '../../../src/ops/index';
 
 const B = 4;
 const H = 4;
@@ -26,7 +25,7 @@ export const cases: BenchCase[] = [
     bytes: 4 * (13 * N + 2 * B * H * T),
     async ours(ctx) {
       const shape = [B, H, T, D];
-      const [q, k, v, dout] = [1, 2, 3, 4].map((seed) => tensorFrom(ctx, randomArray(N, seed, -1, 1), shape));
+      const [q, k, v, dout] = [1, 2, 3, 4].map((seed) => tensorFrom(ctx, gpu.randomArray(N, seed, -1, 1), shape));
       const out = emptyTensor(ctx, shape, 'f32', 'out');
       const lse = emptyTensor(ctx, [B, H, T], 'f32', 'lse');
       const stats = emptyTensor(ctx, [B, H, T, 2], 'f32', 'stats');

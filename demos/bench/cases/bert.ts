@@ -2,34 +2,37 @@
 // global-norm clip at 1.0, AdamW with decay on 2-D weights), fixed small config: 2 post-LN
 // layers, 4 heads, hidden 64, block 32, batch 16, vocabulary 512, sequences of 12–32 real tokens
 // padded to 32 (key-padding mask), 15% of the real tokens as MLM targets.
-// Ours: one replay of the compiled step (src/models/bert_model.ts, one submit). Peer: the same
+// Ours: one replay of the compiled step (src/models/bert/model.ts, one submit). Peer: the same
 // model with tfjs-core ops (gather, matMul, moments, an additive −1e9 mask on padded keys,
 // tanh-GELU, weighted softmaxCrossEntropy over the masked rows, NSP on the tanh pooler),
 // tf.variableGrads, the same clipping, tf.train.adam plus decoupled decay.
 // tokens/s = real (unpadded) tokens per step / ms · 1000.
 import type { BenchCase, TF } from '../case';
-import type { Recorder } from '../../../src/gpu/recorder';
-import type { Profiler } from '../../../src/gpu/profiler';
+import { Rng, bert, gpu } from '../../../src/index';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { bertConfig, paramCount, buildPretrainGraph, IGNORE } from '../../../src/models/bert';
-import { BertPretrainer } from '../../../src/models/bert_model';
-import { Rng } from '../../../src/util/prng';
 
 const V = 512;
 const B = 16;
 const T = 32;
-const CFG = bertConfig({ vocabSize: V, hidden: 64, layers: 2, heads: 4, maxPosition: T });
+const CFG = bert.bertConfig({ vocabSize: V, hidden: 64, layers: 2, heads: 4, maxPosition: T });
 const D = CFG.hidden;
 const H = CFG.heads;
-const N = paramCount(buildPretrainGraph(CFG, 1, T).g);
+const N = bert.paramCount(bert.buildPretrainGraph(CFG, 1, T).g);
 
 /** A fixed padded batch: lengths 12–32, [CLS] … [SEP] … [SEP], 15% targets. */
-function batch(): { input_ids: Int32Array; token_type_ids: Int32Array; kv_len: Int32Array; labels: Int32Array; next_sentence_label: Int32Array; real: number } {
+function batch(): {
+  input_ids: Int32Array;
+  token_type_ids: Int32Array;
+  kv_len: Int32Array;
+  labels: Int32Array;
+  next_sentence_label: Int32Array;
+  real: number;
+} {
   const r = new Rng(5);
   const input_ids = new Int32Array(B * T);
   const token_type_ids = new Int32Array(B * T);
   const kv_len = new Int32Array(B);
-  const labels = new Int32Array(B * T).fill(IGNORE);
+  const labels = new Int32Array(B * T).fill(bert.IGNORE);
   let real = 0;
   for (let b = 0; b < B; b++) {
     const n = 12 + r.int(T - 11);
@@ -47,25 +50,43 @@ function batch(): { input_ids: Int32Array; token_type_ids: Int32Array; kv_len: I
 }
 const BATCH = batch();
 
-const profilerOf = (rec: Recorder): Profiler | null => (rec as unknown as { profiler: Profiler | null }).profiler ?? null;
+const profilerOf = (rec: gpu.Recorder): gpu.Profiler | null =>
+  (rec as unknown as { profiler: gpu.Profiler | null }).profiler ?? null;
 
 function tfBert(tf: TF): { vars: tfc.Variable[]; loss(): tfc.Scalar } {
   const r = new Rng(1);
   const vars: tfc.Variable[] = [];
   const param = (shape: number[], init: number | 'ones' | 'zeros'): tfc.Variable => {
     const n = shape.reduce((a, b) => a * b, 1);
-    const data = init === 'ones' ? new Float32Array(n).fill(1) : init === 'zeros' ? new Float32Array(n) : Float32Array.from({ length: n }, () => init * r.normal());
+    const data =
+      init === 'ones'
+        ? new Float32Array(n).fill(1)
+        : init === 'zeros'
+          ? new Float32Array(n)
+          : Float32Array.from({ length: n }, () => init * r.normal());
     const v = tf.variable(tf.tensor(data, shape), true);
     vars.push(v);
     return v;
   };
-  const lin = (i: number, o: number): { w: tfc.Variable; b: tfc.Variable } => ({ w: param([i, o], 0.02), b: param([o], 'zeros') });
+  const lin = (i: number, o: number): { w: tfc.Variable; b: tfc.Variable } => ({
+    w: param([i, o], 0.02),
+    b: param([o], 'zeros'),
+  });
   const lnp = (): { g: tfc.Variable; b: tfc.Variable } => ({ g: param([D], 'ones'), b: param([D], 'zeros') });
   const wte = param([V, D], 0.02);
   const wpe = param([T, D], 0.02);
   const wtt = param([2, D], 0.02);
   const embLn = lnp();
-  const layers = Array.from({ length: CFG.layers }, () => ({ q: lin(D, D), k: lin(D, D), v: lin(D, D), o: lin(D, D), ln1: lnp(), fc: lin(D, 4 * D), pr: lin(4 * D, D), ln2: lnp() }));
+  const layers = Array.from({ length: CFG.layers }, () => ({
+    q: lin(D, D),
+    k: lin(D, D),
+    v: lin(D, D),
+    o: lin(D, D),
+    ln1: lnp(),
+    fc: lin(D, 4 * D),
+    pr: lin(4 * D, D),
+    ln2: lnp(),
+  }));
   const pool = lin(D, D);
   const tr = lin(D, D);
   const trLn = lnp();
@@ -76,12 +97,25 @@ function tfBert(tf: TF): { vars: tfc.Variable[]; loss(): tfc.Scalar } {
     return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-12))), p.g), p.b);
   };
   const dense = (x: tfc.Tensor, p: { w: tfc.Tensor; b: tfc.Tensor }): tfc.Tensor => tf.add(tf.matMul(x, p.w), p.b);
-  const gelu = (x: tfc.Tensor): tfc.Tensor => tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
+  const gelu = (x: tfc.Tensor): tfc.Tensor =>
+    tf.mul(
+      tf.mul(x, 0.5),
+      tf.add(tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1),
+    );
   const ids = tf.tensor1d(BATCH.input_ids, 'int32');
   const segs = tf.tensor1d(BATCH.token_type_ids, 'int32');
-  const keyMask = tf.tensor(Float32Array.from({ length: B * T }, (_, i) => (i % T < BATCH.kv_len[Math.floor(i / T)]! ? 0 : -1e9)), [B, 1, 1, T]);
-  const targets = tf.oneHot(tf.tensor1d(Int32Array.from(BATCH.labels, (t) => Math.max(t, 0)), 'int32'), V);
-  const weights = tf.tensor1d(Float32Array.from(BATCH.labels, (t) => (t === IGNORE ? 0 : 1)));
+  const keyMask = tf.tensor(
+    Float32Array.from({ length: B * T }, (_, i) => (i % T < BATCH.kv_len[Math.floor(i / T)]! ? 0 : -1e9)),
+    [B, 1, 1, T],
+  );
+  const targets = tf.oneHot(
+    tf.tensor1d(
+      Int32Array.from(BATCH.labels, (t) => Math.max(t, 0)),
+      'int32',
+    ),
+    V,
+  );
+  const weights = tf.tensor1d(Float32Array.from(BATCH.labels, (t) => (t === bert.IGNORE ? 0 : 1)));
   const nspTargets = tf.oneHot(tf.tensor1d(BATCH.next_sentence_label, 'int32'), 2);
   const d = D / H;
   return {
@@ -89,8 +123,11 @@ function tfBert(tf: TF): { vars: tfc.Variable[]; loss(): tfc.Scalar } {
     loss: () => {
       let x = ln(tf.add(tf.add(tf.gather(wte, ids), tf.tile(wpe, [B, 1])), tf.gather(wtt, segs)), embLn);
       for (const L of layers) {
-        const heads = (p: { w: tfc.Tensor; b: tfc.Tensor }): tfc.Tensor => tf.transpose(tf.reshape(dense(x, p), [B, T, H, d]), [0, 2, 1, 3]);
-        const att = tf.softmax(tf.add(tf.mul(tf.matMul(heads(L.q), heads(L.k), false, true), 1 / Math.sqrt(d)), keyMask));
+        const heads = (p: { w: tfc.Tensor; b: tfc.Tensor }): tfc.Tensor =>
+          tf.transpose(tf.reshape(dense(x, p), [B, T, H, d]), [0, 2, 1, 3]);
+        const att = tf.softmax(
+          tf.add(tf.mul(tf.matMul(heads(L.q), heads(L.k), false, true), 1 / Math.sqrt(d)), keyMask),
+        );
         const merged = tf.reshape(tf.transpose(tf.matMul(att, heads(L.v)), [0, 2, 1, 3]), [B * T, D]);
         x = ln(tf.add(x, dense(merged, L.o)), L.ln1);
         x = ln(tf.add(x, dense(gelu(dense(x, L.fc)), L.pr)), L.ln2);
@@ -112,7 +149,7 @@ export const cases: BenchCase[] = [
     flops: 6 * N * B * T + 12 * CFG.layers * T * D * B * T,
     bytes: 4 * (N * 8 + B * T * (16 * D * CFG.layers + 3 * V)),
     async ours(ctx) {
-      const pre = await BertPretrainer.create(ctx, CFG, { batch: B, block: T, lr: 1e-3, steps: 1000, seed: 1 });
+      const pre = await bert.BertPretrainer.create(ctx, CFG, { batch: B, block: T, lr: 1e-3, steps: 1000, seed: 1 });
       const { real: _real, ...feeds } = BATCH;
       return {
         async record(rec) {
@@ -131,7 +168,11 @@ export const cases: BenchCase[] = [
           tf.tidy(() => {
             const { value, grads } = tf.variableGrads(() => m.loss(), m.vars);
             // pairwise adds: tf.addN over all gradients binds more storage buffers than some adapters allow
-            const norm = tf.sqrt(Object.values(grads).map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b)));
+            const norm = tf.sqrt(
+              Object.values(grads)
+                .map((g) => tf.sum(tf.square(g)))
+                .reduce((a, b) => tf.add(a, b)),
+            );
             const scale = tf.div(1, tf.maximum(norm, 1));
             for (const v of decayed) v.assign(tf.mul(v, 1 - lr * 0.01));
             opt.applyGradients(Object.entries(grads).map(([name, g]) => ({ name, tensor: tf.mul(g, scale) })));

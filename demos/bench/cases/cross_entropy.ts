@@ -3,9 +3,8 @@
 // tf.losses.softmaxCrossEntropy on oneHot(targets) with its gradient from tf.valueAndGrad.
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { BenchCase } from '../case';
-import { emptyTensor, tensorFrom } from '../../../src/gpu/tensor';
-import { crossEntropyFused } from '../../../src/ops/cross_entropy';
-import { randomArray, randomInts } from '../../../src/util/prng';
+import { emptyTensor, tensorFrom, gpu } from '../../../src/index';
+import { crossEntropyFused } from '../../../src/ops/index';
 
 const R = 4096;
 const V = 512;
@@ -19,8 +18,8 @@ export const cases: BenchCase[] = [
     // logits read twice, dlogits written once, targets read twice, losses written and read
     bytes: 12 * R * V + 16 * R,
     async ours(ctx) {
-      const logits = tensorFrom(ctx, randomArray(R * V, 1, -2, 2), [R, V]);
-      const targets = tensorFrom(ctx, randomInts(R, V, 2), [R], 'i32');
+      const logits = tensorFrom(ctx, gpu.randomArray(R * V, 1, -2, 2), [R, V]);
+      const targets = tensorFrom(ctx, gpu.randomInts(R, V, 2), [R], 'i32');
       const out = {
         loss: emptyTensor(ctx, [1]),
         losses: emptyTensor(ctx, [R]),
@@ -38,8 +37,10 @@ export const cases: BenchCase[] = [
     },
     peer(tf) {
       const logits = tf.randomUniform([R, V], -2, 2, 'float32', 1);
-      const targets = tf.tensor1d(randomInts(R, V, 2), 'int32');
-      const lossAndGrad = tf.valueAndGrad((x: tfc.Tensor) => tf.losses.softmaxCrossEntropy(tf.oneHot(targets, V), x) as tfc.Scalar);
+      const targets = tf.tensor1d(gpu.randomInts(R, V, 2), 'int32');
+      const lossAndGrad = tf.valueAndGrad(
+        (x: tfc.Tensor) => tf.losses.softmaxCrossEntropy(tf.oneHot(targets, V), x) as tfc.Scalar,
+      );
       return {
         run() {
           return tf.tidy(() => {

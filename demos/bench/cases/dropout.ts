@@ -1,8 +1,7 @@
 // dropout_fwd_bwd: 1M elements, p = 0.1 (forward then backward).
 import type { BenchCase } from '../case';
-import { tensorFrom } from '../../../src/gpu/tensor';
-import { dropoutForward, dropoutBackward } from '../../../src/ops/dropout';
-import { randomArray } from '../../../src/util/prng';
+import { tensorFrom, gpu } from '../../../src/index';
+import { dropoutForward, dropoutBackward } from '../../../src/ops/index';
 
 const N = 1 << 20;
 
@@ -13,8 +12,8 @@ export const cases: BenchCase[] = [
     flops: 2 * N,
     bytes: 16 * N,
     async ours(ctx) {
-      const x = tensorFrom(ctx, randomArray(N, 1), [N]);
-      const dy = tensorFrom(ctx, randomArray(N, 2), [N]);
+      const x = tensorFrom(ctx, gpu.randomArray(N, 1), [N]);
+      const dy = tensorFrom(ctx, gpu.randomArray(N, 2), [N]);
       const y = tensorFrom(ctx, new Float32Array(N), [N]);
       const dx = tensorFrom(ctx, new Float32Array(N), [N]);
       let step = 0;
@@ -38,7 +37,10 @@ export const cases: BenchCase[] = [
           step++;
           // TF.js has no fused dropout op on webgpu; the mask is drawn with randomUniform as tf.dropout does.
           return tf.tidy(() => {
-            const keep = tf.div(tf.cast(tf.greaterEqual(tf.randomUniform([N], 0, 1, 'float32', step), 0.1), 'float32'), 0.9);
+            const keep = tf.div(
+              tf.cast(tf.greaterEqual(tf.randomUniform([N], 0, 1, 'float32', step), 0.1), 'float32'),
+              0.9,
+            );
             return [tf.mul(x, keep), tf.mul(dy, keep)];
           });
         },

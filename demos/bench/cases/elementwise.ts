@@ -5,10 +5,15 @@
 // Peer: TF.js has no gelu kernel, so gelu and its derivative are composed from tfjs-core ops (the
 // page registers no gradients, so tf.grad cannot be used); tf.sum(x, 0) for sum_rows.
 import type { BenchCase } from '../case';
-import { emptyTensor, tensorFrom } from '../../../src/gpu/tensor';
-import { binaryBackward, binaryForward, unaryBackward, unaryForward } from '../../../src/ops/elementwise';
-import { meanLastForward, sumRowsForward } from '../../../src/ops/reduce';
-import { randomArray } from '../../../src/util/prng';
+import { emptyTensor, tensorFrom, gpu } from '../../../src/index';
+import {
+  binaryBackward,
+  binaryForward,
+  unaryBackward,
+  unaryForward,
+  meanLastForward,
+  sumRowsForward,
+} from '../../../src/ops/index';
 
 const N = 1 << 20;
 const R = 4096;
@@ -23,8 +28,8 @@ export const cases: BenchCase[] = [
     // forward reads x, writes y; backward reads x and dy, writes dx
     bytes: 20 * N,
     async ours(ctx) {
-      const x = tensorFrom(ctx, randomArray(N, 1, -3, 3), [N]);
-      const dy = tensorFrom(ctx, randomArray(N, 2, -1, 1), [N]);
+      const x = tensorFrom(ctx, gpu.randomArray(N, 1, -3, 3), [N]);
+      const dy = tensorFrom(ctx, gpu.randomArray(N, 2, -1, 1), [N]);
       const y = emptyTensor(ctx, [N], 'f32', 'y');
       const dx = emptyTensor(ctx, [N], 'f32', 'dx');
       return {
@@ -68,7 +73,7 @@ export const cases: BenchCase[] = [
     // reads x once (the partial passes add ~2% more)
     bytes: 4 * (R * C + C),
     async ours(ctx) {
-      const x = tensorFrom(ctx, randomArray(R * C, 3, -1, 1), [R, C]);
+      const x = tensorFrom(ctx, gpu.randomArray(R * C, 3, -1, 1), [R, C]);
       const out = emptyTensor(ctx, [C], 'f32', 'out');
       return {
         async record(rec) {
@@ -97,7 +102,7 @@ export const cases: BenchCase[] = [
     flops: R * C,
     bytes: 4 * (R * C + R),
     async ours(ctx) {
-      const x = tensorFrom(ctx, randomArray(R * C, 4, -1, 1), [R, C]);
+      const x = tensorFrom(ctx, gpu.randomArray(R * C, 4, -1, 1), [R, C]);
       const out = emptyTensor(ctx, [R], 'f32', 'out');
       return {
         async record(rec) {
@@ -127,9 +132,9 @@ export const cases: BenchCase[] = [
     // forward reads x and writes y; backward copies dy into da and sums it over rows into db
     bytes: 4 * (4 * R * C + 2 * C),
     async ours(ctx) {
-      const x = tensorFrom(ctx, randomArray(R * C, 5, -1, 1), [R, C]);
-      const b = tensorFrom(ctx, randomArray(C, 6, -1, 1), [C]);
-      const dy = tensorFrom(ctx, randomArray(R * C, 7, -1, 1), [R, C]);
+      const x = tensorFrom(ctx, gpu.randomArray(R * C, 5, -1, 1), [R, C]);
+      const b = tensorFrom(ctx, gpu.randomArray(C, 6, -1, 1), [C]);
+      const dy = tensorFrom(ctx, gpu.randomArray(R * C, 7, -1, 1), [R, C]);
       const y = emptyTensor(ctx, [R, C], 'f32', 'y');
       return {
         async record(rec) {

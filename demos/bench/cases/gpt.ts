@@ -11,20 +11,16 @@
 //   read back to the CPU; peer: TF.js recomputing the whole 64-token context (no readback).
 //   tokens/s = 1000 / ms.
 import type { BenchCase, TF } from '../case';
-import type { Recorder } from '../../../src/gpu/recorder';
-import type { Profiler } from '../../../src/gpu/profiler';
+import { Rng, gpt, gpu } from '../../../src/index';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { GptModel } from '../../../src/models/gpt_runtime';
-import { gptParamCount, type GptConfig } from '../../../src/models/gpt';
-import { Rng } from '../../../src/util/prng';
 
-const CFG: GptConfig = { vocabSize: 64, block: 64, layers: 2, heads: 2, embd: 64, dropout: 0, bias: true };
+const CFG: gpt.GptConfig = { vocabSize: 64, block: 64, layers: 2, heads: 2, embd: 64, dropout: 0, bias: true };
 const B = 16;
 const T = CFG.block;
 const D = CFG.embd;
 const H = CFG.heads;
 const V = CFG.vocabSize;
-const N = gptParamCount(CFG);
+const N = gpt.gptParamCount(CFG);
 
 function ids(n: number, seed: number): Int32Array {
   const r = new Rng(seed);
@@ -32,7 +28,8 @@ function ids(n: number, seed: number): Int32Array {
 }
 
 /** The page's recorder may carry a profiler; pass it to our own submit. */
-const profilerOf = (rec: Recorder): Profiler | null => (rec as unknown as { profiler: Profiler | null }).profiler ?? null;
+const profilerOf = (rec: gpu.Recorder): gpu.Profiler | null =>
+  (rec as unknown as { profiler: gpu.Profiler | null }).profiler ?? null;
 
 // ---- the TF.js peer -----------------------------------------------------------------------------
 
@@ -47,7 +44,12 @@ function tfGpt(tf: TF): TfGpt {
   const vars = new Map<string, tfc.Variable>();
   const param = (name: string, shape: number[], std: number | 'ones' | 'zeros'): tfc.Variable => {
     const n = shape.reduce((a, b) => a * b, 1);
-    const data = std === 'ones' ? new Float32Array(n).fill(1) : std === 'zeros' ? new Float32Array(n) : Float32Array.from({ length: n }, () => std * r.normal());
+    const data =
+      std === 'ones'
+        ? new Float32Array(n).fill(1)
+        : std === 'zeros'
+          ? new Float32Array(n)
+          : Float32Array.from({ length: n }, () => std * r.normal());
     const v = tf.variable(tf.tensor(data, shape), true, name);
     vars.set(name, v);
     return v;
@@ -56,14 +58,22 @@ function tfGpt(tf: TF): TfGpt {
   const wpe = param('wpe', [T, D], 0.02);
   const proj = 0.02 / Math.sqrt(2 * CFG.layers);
   const blocks = Array.from({ length: CFG.layers }, (_, i) => ({
-    ln1g: param(`h${i}.ln1.g`, [D], 'ones'), ln1b: param(`h${i}.ln1.b`, [D], 'zeros'),
-    wq: param(`h${i}.q.w`, [D, D], 0.02), bq: param(`h${i}.q.b`, [D], 'zeros'),
-    wk: param(`h${i}.k.w`, [D, D], 0.02), bk: param(`h${i}.k.b`, [D], 'zeros'),
-    wv: param(`h${i}.v.w`, [D, D], 0.02), bv: param(`h${i}.v.b`, [D], 'zeros'),
-    wo: param(`h${i}.o.w`, [D, D], proj), bo: param(`h${i}.o.b`, [D], 'zeros'),
-    ln2g: param(`h${i}.ln2.g`, [D], 'ones'), ln2b: param(`h${i}.ln2.b`, [D], 'zeros'),
-    wfc: param(`h${i}.fc.w`, [D, 4 * D], 0.02), bfc: param(`h${i}.fc.b`, [4 * D], 'zeros'),
-    wpr: param(`h${i}.pr.w`, [4 * D, D], proj), bpr: param(`h${i}.pr.b`, [D], 'zeros'),
+    ln1g: param(`h${i}.ln1.g`, [D], 'ones'),
+    ln1b: param(`h${i}.ln1.b`, [D], 'zeros'),
+    wq: param(`h${i}.q.w`, [D, D], 0.02),
+    bq: param(`h${i}.q.b`, [D], 'zeros'),
+    wk: param(`h${i}.k.w`, [D, D], 0.02),
+    bk: param(`h${i}.k.b`, [D], 'zeros'),
+    wv: param(`h${i}.v.w`, [D, D], 0.02),
+    bv: param(`h${i}.v.b`, [D], 'zeros'),
+    wo: param(`h${i}.o.w`, [D, D], proj),
+    bo: param(`h${i}.o.b`, [D], 'zeros'),
+    ln2g: param(`h${i}.ln2.g`, [D], 'ones'),
+    ln2b: param(`h${i}.ln2.b`, [D], 'zeros'),
+    wfc: param(`h${i}.fc.w`, [D, 4 * D], 0.02),
+    bfc: param(`h${i}.fc.b`, [4 * D], 'zeros'),
+    wpr: param(`h${i}.pr.w`, [4 * D, D], proj),
+    bpr: param(`h${i}.pr.b`, [D], 'zeros'),
   }));
   const lnfg = param('lnf.g', [D], 'ones');
   const lnfb = param('lnf.b', [D], 'zeros');
@@ -71,14 +81,19 @@ function tfGpt(tf: TF): TfGpt {
     const { mean, variance } = tf.moments(x, -1, true);
     return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), g), b);
   };
-  const gelu = (x: tfc.Tensor): tfc.Tensor => tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
+  const gelu = (x: tfc.Tensor): tfc.Tensor =>
+    tf.mul(
+      tf.mul(x, 0.5),
+      tf.add(tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1),
+    );
   const forward = (idx: tfc.Tensor, rows: number, len: number): tfc.Tensor => {
     const d = D / H;
     const mask = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([len, len]), -1, 0)), -1e9);
     let x = tf.add(tf.gather(wte, idx), tf.tile(tf.slice(wpe, [0, 0], [len, D]), [rows, 1]));
     for (const b of blocks) {
       const h = ln(x, b.ln1g, b.ln1b);
-      const heads = (w: tfc.Tensor, bias: tfc.Tensor): tfc.Tensor => tf.transpose(tf.reshape(tf.add(tf.matMul(h, w), bias), [rows, len, H, d]), [0, 2, 1, 3]);
+      const heads = (w: tfc.Tensor, bias: tfc.Tensor): tfc.Tensor =>
+        tf.transpose(tf.reshape(tf.add(tf.matMul(h, w), bias), [rows, len, H, d]), [0, 2, 1, 3]);
       const [q, k, v] = [heads(b.wq, b.bq), heads(b.wk, b.bk), heads(b.wv, b.bv)];
       const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d)), mask));
       const merged = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [rows * len, D]);
@@ -89,7 +104,8 @@ function tfGpt(tf: TF): TfGpt {
   };
   return {
     vars,
-    loss: (idx, targets) => tf.losses.softmaxCrossEntropy(tf.oneHot(targets as tfc.Tensor1D, V), forward(idx, B, T)) as tfc.Scalar,
+    loss: (idx, targets) =>
+      tf.losses.softmaxCrossEntropy(tf.oneHot(targets as tfc.Tensor1D, V), forward(idx, B, T)) as tfc.Scalar,
     logits: forward,
   };
 }
@@ -102,7 +118,9 @@ function tfTrainStep(tf: TF, m: TfGpt, lr: number): (idx: tfc.Tensor, targets: t
       const { value, grads } = tf.variableGrads(() => m.loss(idx, targets));
       // global-norm clipping at 1.0
       // (pairwise adds: tf.addN over 36 tensors exceeds the 8-storage-buffer limit of some adapters)
-      const norm = tf.sqrt(Object.values(grads).reduce<tfc.Tensor>((acc, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0)));
+      const norm = tf.sqrt(
+        Object.values(grads).reduce<tfc.Tensor>((acc, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0)),
+      );
       const scale = tf.div(1, tf.maximum(tf.div(norm, 1), 1));
       const clipped = Object.entries(grads).map(([name, g]) => ({ name, tensor: tf.mul(g, scale) }));
       for (const v of decayed) v.assign(tf.mul(v, 1 - lr * 0.1));
@@ -123,7 +141,7 @@ export const cases: BenchCase[] = [
     flops: 6 * N * B * T + 12 * CFG.layers * T * D * B * T,
     bytes: 4 * (N * 8 + B * T * (16 * D * CFG.layers + 3 * V)),
     async ours(ctx) {
-      const model = await GptModel.create(ctx, CFG, OPTIM);
+      const model = await gpt.GptModel.create(ctx, CFG, OPTIM);
       const batch = { ids: ids(B * T, 1), targets: ids(B * T, 2) };
       return {
         async record(rec) {
@@ -145,35 +163,33 @@ export const cases: BenchCase[] = [
       };
     },
   },
-  ...(['kv', 'full'] as const).map(
-    (mode): BenchCase => ({
-      name: `gpt_generate_${mode}`,
-      shape: `L${CFG.layers} H${H} D${D} context ${T}, 1 token/iteration, ${mode === 'kv' ? 'KV cache' : 'whole-context recompute'} (peer: TF.js recompute)`,
-      flops: mode === 'kv' ? 2 * N : 2 * N * T,
-      bytes: 4 * N,
-      async ours(ctx) {
-        const model = await GptModel.create(ctx, CFG, { ...OPTIM, batch: 1 });
-        const seq = Array.from(ids(T, 3));
-        let i = 0;
-        return {
-          async record(rec) {
-            const p = i++ % T;
-            if (mode === 'kv') await model.decodeStep(seq[p]!, p, profilerOf(rec));
-            else await model.nextLogits([seq.slice(0, p + 1)], profilerOf(rec));
-          },
-          dispose: () => model.destroy(),
-        };
-      },
-      peer(tf) {
-        const m = tfGpt(tf);
-        const idx = tf.tensor1d(ids(T, 3), 'int32');
-        return {
-          run: () => [tf.tidy(() => m.logits(idx, 1, T))],
-          dispose() {
-            tf.dispose([idx, ...m.vars.values()]);
-          },
-        };
-      },
-    }),
-  ),
+  ...(['kv', 'full'] as const).map((mode): BenchCase => ({
+    name: `gpt_generate_${mode}`,
+    shape: `L${CFG.layers} H${H} D${D} context ${T}, 1 token/iteration, ${mode === 'kv' ? 'KV cache' : 'whole-context recompute'} (peer: TF.js recompute)`,
+    flops: mode === 'kv' ? 2 * N : 2 * N * T,
+    bytes: 4 * N,
+    async ours(ctx) {
+      const model = await gpt.GptModel.create(ctx, CFG, { ...OPTIM, batch: 1 });
+      const seq = Array.from(ids(T, 3));
+      let i = 0;
+      return {
+        async record(rec) {
+          const p = i++ % T;
+          if (mode === 'kv') await model.decodeStep(seq[p]!, p, profilerOf(rec));
+          else await model.nextLogits([seq.slice(0, p + 1)], profilerOf(rec));
+        },
+        dispose: () => model.destroy(),
+      };
+    },
+    peer(tf) {
+      const m = tfGpt(tf);
+      const idx = tf.tensor1d(ids(T, 3), 'int32');
+      return {
+        run: () => [tf.tidy(() => m.logits(idx, 1, T))],
+        dispose() {
+          tf.dispose([idx, ...m.vars.values()]);
+        },
+      };
+    },
+  })),
 ];

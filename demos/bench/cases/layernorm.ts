@@ -2,9 +2,8 @@
 // then backward (dx, dgamma, dbeta). Peer: the same composed from tfjs-core ops (tf.moments,
 // rsqrt, …), differentiated by tf.valueAndGrads with the same upstream gradient.
 import type { BenchCase } from '../case';
-import { tensorFrom, emptyTensor } from '../../../src/gpu/tensor';
-import { layernormForward, layernormBackward, layernormWorkspaceShape } from '../../../src/ops/layernorm';
-import { randomArray } from '../../../src/util/prng';
+import { emptyTensor, tensorFrom, gpu } from '../../../src/index';
+import { layernormForward, layernormBackward, layernormWorkspaceShape } from '../../../src/ops/index';
 
 const R = 4096;
 const C = 256;
@@ -19,10 +18,10 @@ export const cases: BenchCase[] = [
     // forward reads x, writes y; backward reads dy and x twice (dx pass, column pass), writes dx
     bytes: 4 * 7 * R * C,
     async ours(ctx) {
-      const x = tensorFrom(ctx, randomArray(R * C, 1, -2, 2), [R, C]);
-      const gamma = tensorFrom(ctx, randomArray(C, 2, -2, 2), [C]);
-      const beta = tensorFrom(ctx, randomArray(C, 3, -2, 2), [C]);
-      const dy = tensorFrom(ctx, randomArray(R * C, 4, -1, 1), [R, C]);
+      const x = tensorFrom(ctx, gpu.randomArray(R * C, 1, -2, 2), [R, C]);
+      const gamma = tensorFrom(ctx, gpu.randomArray(C, 2, -2, 2), [C]);
+      const beta = tensorFrom(ctx, gpu.randomArray(C, 3, -2, 2), [C]);
+      const dy = tensorFrom(ctx, gpu.randomArray(R * C, 4, -1, 1), [R, C]);
       const fwd = {
         y: emptyTensor(ctx, [R, C], 'f32', 'y'),
         mean: emptyTensor(ctx, [R], 'f32', 'mean'),

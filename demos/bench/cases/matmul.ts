@@ -2,9 +2,8 @@
 // y = x·Wᵀ with W stored (out, in) = (512, 128) and x of 2048 rows. Napkin counts: 2·M·N·K flops;
 // bytes = each operand read once and the output written once (4 bytes per element).
 import type { BenchCase } from '../case';
-import { emptyTensor, tensorFrom } from '../../../src/gpu/tensor';
-import { matmulForward } from '../../../src/ops/matmul';
-import { randomArray } from '../../../src/util/prng';
+import { emptyTensor, tensorFrom, gpu } from '../../../src/index';
+import { matmulForward } from '../../../src/ops/index';
 
 function product(name: string, M: number, K: number, N: number, transB: boolean): BenchCase {
   return {
@@ -13,8 +12,8 @@ function product(name: string, M: number, K: number, N: number, transB: boolean)
     flops: 2 * M * N * K,
     bytes: 4 * (M * K + K * N + M * N),
     async ours(ctx) {
-      const a = tensorFrom(ctx, randomArray(M * K, 1, -1, 1), [M, K]);
-      const b = tensorFrom(ctx, randomArray(K * N, 2, -1, 1), transB ? [N, K] : [K, N]);
+      const a = tensorFrom(ctx, gpu.randomArray(M * K, 1, -1, 1), [M, K]);
+      const b = tensorFrom(ctx, gpu.randomArray(K * N, 2, -1, 1), transB ? [N, K] : [K, N]);
       const out = emptyTensor(ctx, [M, N], 'f32', name);
       return {
         async record(rec) {

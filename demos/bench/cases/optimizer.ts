@@ -3,21 +3,16 @@
 // scalars are one writeBuffer per step. TF.js has no AdamW, so the peer composes the same update
 // from tfjs-core ops on variables (its tf.train.adam would do the same ops without weight decay).
 import type { BenchCase } from '../case';
-import { tensorFrom } from '../../../src/gpu/tensor';
-import { bindDispatch, type BoundDispatch } from '../../../src/gpu/recorder';
-import type { DispatchArgs } from '../../../src/gpu/recorder';
-import type { GpuContext } from '../../../src/gpu/device';
-import { adamStepDispatch, sgdStepDispatch, StepScalars } from '../../../src/ops/optimizer';
-import { biasCorrection } from '../../../src/reference/optimizer';
-import { randomArray } from '../../../src/util/prng';
+import { tensorFrom, gpu, type GpuContext } from '../../../src/index';
+import { adamStepDispatch, sgdStepDispatch, StepScalars } from '../../../src/ops/index';
 
 const N = 1 << 20;
 const LR = 1e-3;
 const WD = 0.01;
 
-function bound(ctx: GpuContext, d: DispatchArgs | null): BoundDispatch {
+function bound(ctx: GpuContext, d: gpu.DispatchArgs | null): gpu.BoundDispatch {
   if (!d) throw new Error('optimizer bench: empty parameter');
-  return bindDispatch(ctx, d);
+  return gpu.bindDispatch(ctx, d);
 }
 
 export const cases: BenchCase[] = [
@@ -27,8 +22,8 @@ export const cases: BenchCase[] = [
     flops: 17 * N,
     bytes: 28 * N,
     async ours(ctx) {
-      const p = tensorFrom(ctx, randomArray(N, 1), [N]);
-      const g = tensorFrom(ctx, randomArray(N, 2), [N]);
+      const p = tensorFrom(ctx, gpu.randomArray(N, 1), [N]);
+      const g = tensorFrom(ctx, gpu.randomArray(N, 2), [N]);
       const m = tensorFrom(ctx, new Float32Array(N), [N]);
       const v = tensorFrom(ctx, new Float32Array(N), [N]);
       const sc = new StepScalars(ctx);
@@ -56,8 +51,9 @@ export const cases: BenchCase[] = [
       return {
         run() {
           t++;
-          const bc1 = biasCorrection(0.9, t);
-          const bc2 = biasCorrection(0.999, t);
+          const sc = StepScalars.values(LR, t, 0.9, 0.999); // [lr, 1 − β1^t, 1 − β2^t, t]
+          const bc1 = sc[1]!;
+          const bc2 = sc[2]!;
           tf.tidy(() => {
             const m2 = tf.add(tf.mul(m, 0.9), tf.mul(g, 0.1));
             const v2 = tf.add(tf.mul(v, 0.999), tf.mul(tf.square(g), 0.001));
@@ -80,8 +76,8 @@ export const cases: BenchCase[] = [
     flops: 9 * N,
     bytes: 20 * N,
     async ours(ctx) {
-      const p = tensorFrom(ctx, randomArray(N, 1), [N]);
-      const g = tensorFrom(ctx, randomArray(N, 2), [N]);
+      const p = tensorFrom(ctx, gpu.randomArray(N, 1), [N]);
+      const g = tensorFrom(ctx, gpu.randomArray(N, 2), [N]);
       const buf = tensorFrom(ctx, new Float32Array(N), [N]);
       const sc = new StepScalars(ctx);
       const d = bound(ctx, await sgdStepDispatch(ctx, p, g, buf, sc, { momentum: 0.9, weightDecay: WD }));

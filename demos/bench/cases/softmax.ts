@@ -1,9 +1,8 @@
 // softmax_fwd_bwd: softmax over rows of 256 (4096 rows), forward then backward from the saved y.
 // Peer: tf.softmax with its gradient from tf.valueAndGrad (y and dx in one call, same dy).
 import type { BenchCase } from '../case';
-import { tensorFrom, emptyTensor } from '../../../src/gpu/tensor';
-import { softmaxForward, softmaxBackward } from '../../../src/ops/softmax';
-import { randomArray } from '../../../src/util/prng';
+import { emptyTensor, tensorFrom, gpu } from '../../../src/index';
+import { softmaxForward, softmaxBackward } from '../../../src/ops/index';
 
 const R = 4096;
 const C = 256;
@@ -17,8 +16,8 @@ export const cases: BenchCase[] = [
     // forward reads x and writes y; backward reads y and dy and writes dx
     bytes: 20 * R * C,
     async ours(ctx) {
-      const x = tensorFrom(ctx, randomArray(R * C, 1, -2, 2), [R, C]);
-      const dy = tensorFrom(ctx, randomArray(R * C, 2, -1, 1), [R, C]);
+      const x = tensorFrom(ctx, gpu.randomArray(R * C, 1, -2, 2), [R, C]);
+      const dy = tensorFrom(ctx, gpu.randomArray(R * C, 2, -1, 1), [R, C]);
       const y = emptyTensor(ctx, [R, C], 'f32', 'y');
       const dx = emptyTensor(ctx, [R, C], 'f32', 'dx');
       return {

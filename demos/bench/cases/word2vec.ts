@@ -5,10 +5,8 @@
 // (gather, mean, dot, sigmoid, unsortedSegmentSum into the tables). Words/s = examples per second
 // / examples per word (skip-gram ≈ window + 1 = 6 pairs per kept word, CBOW 1).
 import type { BenchCase } from '../case';
-import { tensorFrom } from '../../../src/gpu/tensor';
-import { W2vBuffers, w2vStep } from '../../../src/ops/word2vec';
-import { initTables } from '../../../src/models/word2vec';
-import { Rng } from '../../../src/util/prng';
+import { Rng, tensorFrom, word2vec } from '../../../src/index';
+import { W2vBuffers, w2vStep } from '../../../src/ops/index';
 
 const V = 400;
 const D = 100;
@@ -26,7 +24,7 @@ function batch(E: number, S: number, O: number): { inIds: Int32Array; outIds: In
 function row(mode: 'skipgram' | 'cbow', E: number): BenchCase {
   const S = mode === 'skipgram' ? 1 : 10;
   const O = 1 + K;
-  const { syn0 } = initTables(V, D, 1);
+  const { syn0 } = word2vec.initTables(V, D, 1);
   const b = batch(E, S, O);
   return {
     name: `word2vec_${mode}`,
@@ -55,7 +53,10 @@ function row(mode: 'skipgram' | 'cbow', E: number): BenchCase {
       const inT = tf.tensor2d(b.inIds, [E, S], 'int32');
       const outT = tf.tensor2d(b.outIds, [E, O], 'int32');
       const lrT = tf.tensor2d(b.lr, [E, 1]);
-      const label = tf.tensor2d(Float32Array.from({ length: O }, (_, j) => (j === 0 ? 1 : 0)), [1, O]);
+      const label = tf.tensor2d(
+        Float32Array.from({ length: O }, (_, j) => (j === 0 ? 1 : 0)),
+        [1, O],
+      );
       return {
         run() {
           return [

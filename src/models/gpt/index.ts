@@ -1,0 +1,49 @@
+// The GPT (nanoGPT architecture): graph builders, the GPU model (training step, evaluation,
+// KV-cache decoding, attention maps), the training loop, LM data, sampling, checkpoint folders,
+// Hugging Face GPT-2 files and the defaults table. Exported from src/index.ts as `gpt`.
+export {
+  buildGpt,
+  buildGptDecode,
+  buildGptAttentionMap,
+  gptLayers,
+  gptParamCount,
+  gptTensorSizes,
+  checkGptConfig,
+  type GptConfig,
+  type GptGraph,
+  type GptDecodeGraph,
+  type GptLayers,
+} from './graph';
+export { GptModel, readGptConfigFile, type GptOptimOptions, type GenerateOptions } from './model';
+export {
+  trainGpt,
+  saveRun,
+  makeTokenizer,
+  type GptRunOptions,
+  type GptRunResult,
+  type GptProgress,
+  type GptEval,
+} from './train';
+export {
+  splitTokens,
+  splitSizes,
+  checkLmSplit,
+  batchAt,
+  randomBatch,
+  unigramBaseline,
+  type LmBatch,
+  type LmSplit,
+} from './data';
+export {
+  argmax,
+  logSoftmax,
+  samplingProbs,
+  sampleNext,
+  beamSearch,
+  type SampleOptions,
+  type BeamOptions,
+  type LogitsFn,
+} from './sampling';
+export { openGptFolder, GPT_FOLDER_FILES, type GptFolder } from './folder';
+export { toHf, fromHf, gpt2Config, configFromGpt2, type Params } from './hf';
+export { GPT_PRESETS, GPT_TRAIN_DEFAULTS } from './defaults';
