@@ -9,8 +9,8 @@
 //   nn          layers, and initializers as nn.init
 //   optim       Trainer, learning-rate schedules
 //   text        tokenizers, word vocabularies, built-in corpora, UTF-8 decoding
-//   io          safetensors, checkpoints, word2vec's text format
-//   evaluation  word-vector neighbours, analogies, similarity correlation
+//   io          safetensors, checkpoints, word2vec's text format, GloVe / fastText vectors
+//   evaluation  word-vector neighbours, analogies, similarity; BLEU, chrF, ROUGE, perplexity
 //   gpt         the nanoGPT-style model: graphs, GPU model, training loop, data, sampling, folders, GPT-2 files, defaults
 //   bert        the mini BERT: graphs, GPU models, data, training loops and run, folders and uses, BERT files, defaults
 //   word2vec    skip-gram / CBOW: GPU model, training loop, batches, defaults

@@ -4,10 +4,12 @@
 // the root index.html links every demo. The lesson pages are driven through a short training run
 // by their URL options, and each of their charts must have points and finite live numbers
 // (`window.__demo.charts`, demos/common/progress.ts), with no NaN or Infinity in the page's text.
+// The word2vec page then loads a tiny GloVe file through its file input and queries it.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { ROOT, startBrowserEnv, openPage, type BrowserEnv } from '../scripts/lib/browser';
 
 /** Query strings that run each lesson page for a few steps (short on a software GPU). */
@@ -24,6 +26,25 @@ const CHARTS: Record<string, string[]> = {
   gpt: ['loss'],
   bert: ['loss-plot', 'acc-plot', 'ft-plot'],
 };
+/** The word2vec page reads a tiny GloVe file through its file input and queries the loaded vectors. */
+async function loadGlove(page: Page): Promise<void> {
+  const glove = 'king 0.5 0.1 -0.25\nqueen 0.45 0.2 -0.2\nman 0.3 -0.4 0.1\nwoman 0.25 -0.3 0.15\n';
+  await page.fill('#nnWord', 'king');
+  await page.setInputFiles('#pretrained', {
+    name: 'tiny.glove.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from(glove),
+  });
+  await page.waitForFunction(() => document.body.dataset.pretrained !== undefined, null, { timeout: 20_000 });
+  const got = await page.evaluate(() => ({
+    loaded: document.body.dataset.pretrained,
+    status: document.getElementById('pretrainedStatus')?.textContent ?? '',
+    nn: document.getElementById('nnOut')?.textContent ?? '',
+  }));
+  assert.equal(got.loaded, '4', `word2vec: loading a GloVe file: ${got.status}`);
+  assert.match(got.status, /4 words × 3 \(GloVe/);
+  assert.match(got.nn, /^queen /, `word2vec: neighbours of "king" in the loaded vectors: ${got.nn}`);
+}
 interface ChartState {
   points: number;
   numbers: Record<string, number>;
@@ -92,6 +113,7 @@ for (const name of ['(root index)', ...demos]) {
         }
         const bad = shown.text.match(/.{0,40}\b(NaN|Infinity)\b.{0,40}/);
         assert.equal(bad, null, `${name}: the page shows a non-finite number: "${bad?.[0]}"`);
+        if (name === 'word2vec') await loadGlove(page);
       } finally {
         await page.close();
       }

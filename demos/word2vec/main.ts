@@ -1,10 +1,12 @@
 // The word2vec demo: train on the built-in corpus or a dropped text file, watch the loss, words/s
 // and a PCA projection of the most frequent words move; query neighbours and analogies; download.
 // The scatter labels only the most frequent words that fit without overlapping (hover a dot for
-// any word); after training the neighbour and analogy boxes show a default query. URL options for
+// any word); after training the neighbour and analogy boxes show a default query. Pretrained
+// vectors (a GloVe .txt or fastText .vec file, read by io.readWordVectors) can be loaded beside the
+// trained ones; the query boxes run on whichever set the "query" menu picks. URL options for
 // a short run: ?auto=1 trains at once (ready state after it), &tokens=N&epochs=N fill the form,
 // &steps=N stops after N batches. Chart points and live numbers: `window.__demo.charts`.
-import { createContext, word2vec, text, evaluation, type GpuContext } from '../../src/index';
+import { createContext, word2vec, text, evaluation, io, type GpuContext } from '../../src/index';
 import { Plot, COLORS } from '../common/plot';
 import { Clock, placeholder, publishChart } from '../common/progress';
 import { drawLabels, nearestPoint, type LabelPoint } from '../common/labels';
@@ -15,6 +17,8 @@ const num = (id: string): number => Number($<HTMLInputElement>(id).value);
 let ctx: GpuContext;
 let model: word2vec.Word2Vec | null = null;
 let wv: evaluation.WordVectors | null = null;
+/** Vectors read from a pretrained file, queried when the "query" menu says so. */
+let loaded: evaluation.WordVectors | null = null;
 let stopping = false;
 /** The scatter's points in canvas pixels, for the hover title. */
 let scatter: LabelPoint[] = [];
@@ -158,21 +162,39 @@ async function train(): Promise<void> {
   });
   wv = await m.wordVectors();
   drawPca(wv.vectors, vocab.words, o.dim);
-  const acc = evaluation.analogyAccuracy(wv, text.builtinQuestions());
-  $('accOut').textContent =
-    acc.sections.map((s) => `${s.section}: ${s.correct}/${s.total}`).join('\n') +
-    `\noverall ${(100 * acc.accuracy).toFixed(1)}% (${acc.skipped} skipped: unknown words)`;
   $<HTMLButtonElement>('download').disabled = false;
-  defaultQueries(wv);
+  pick('trained');
   status.textContent += '  — done';
 }
 
-/** After training, show a query in each box: the form's words when known, else ones the vocabulary has. */
+/** The vectors the query boxes use: the trained or the loaded set, as the "query" menu says. */
+const current = (): evaluation.WordVectors | null => ($<HTMLSelectElement>('which').value === 'loaded' ? loaded : wv);
+
+/** A typed word as the vocabulary has it: as typed when known, else lowercased (our tokens, GloVe's). */
+function key(v: evaluation.WordVectors, id: string): string {
+  const w = $<HTMLInputElement>(id).value.trim();
+  return v.has(w) ? w : w.toLowerCase();
+}
+
+/** Switch the query boxes to a set of vectors and show its accuracy and a default query in each box. */
+function pick(which: 'trained' | 'loaded'): void {
+  $<HTMLSelectElement>('which').value = which;
+  const v = current();
+  if (!v) return;
+  const acc = evaluation.analogyAccuracy(v, text.builtinQuestions());
+  $('accOut').textContent =
+    `${which} vectors (${v.size} words × ${v.dim})\n` +
+    acc.sections.map((s) => `${s.section}: ${s.correct}/${s.total}`).join('\n') +
+    `\noverall ${(100 * acc.accuracy).toFixed(1)}% (${acc.skipped} skipped: unknown words)`;
+  defaultQueries(v);
+}
+
+/** Show a query in each box: the form's words when known, else ones the vocabulary has. */
 function defaultQueries(v: evaluation.WordVectors): void {
   const nn = $<HTMLInputElement>('nnWord');
-  if (!v.has(nn.value.trim().toLowerCase())) nn.value = v.words.find((w) => w.length > 3) ?? v.words[0] ?? '';
+  if (!v.has(key(v, 'nnWord'))) nn.value = v.words.find((w) => w.length > 3) ?? v.words[0] ?? '';
   const an = ['anA', 'anB', 'anC'].map((id) => $<HTMLInputElement>(id));
-  if (!an.every((i) => v.has(i.value.trim().toLowerCase()))) {
+  if (!an.every((i) => v.has(key(v, i.id)))) {
     // the first built-in question whose words are all known
     const q = text
       .builtinQuestions()
@@ -181,30 +203,59 @@ function defaultQueries(v: evaluation.WordVectors): void {
       .find((w) => w.length === 4 && w.every((x) => v.has(x)));
     if (q) an.forEach((i, k) => (i.value = q[k]!));
   }
-  $('nnGo').click();
-  $('anGo').click();
+  if (!['simA', 'simB'].every((id) => v.has(key(v, id))))
+    [$<HTMLInputElement>('simA').value, $<HTMLInputElement>('simB').value] = [nn.value, v.words[1] ?? nn.value];
+  for (const go of ['nnGo', 'anGo', 'simGo']) $(go).click();
 }
 
-function guard(fn: () => string): void {
+/** Run a query on the current vectors into the box `out`; an unknown word shows its message. */
+function guard(out: string, fn: (v: evaluation.WordVectors) => string): void {
+  const v = current();
   try {
-    return void ($(fn.name === 'nn' ? 'nnOut' : 'anOut').textContent = wv ? fn() : 'train first');
+    $(out).textContent = v
+      ? fn(v)
+      : $<HTMLSelectElement>('which').value === 'loaded'
+        ? 'load vectors first'
+        : 'train first';
   } catch (e) {
-    $(fn.name === 'nn' ? 'nnOut' : 'anOut').textContent = (e as Error).message;
+    $(out).textContent = (e as Error).message;
   }
 }
 const fmt = (r: { word: string; score: number }[]): string =>
   r.map((x) => `${x.word.padEnd(14)} ${x.score.toFixed(3)}`).join('\n');
-$('nnGo').addEventListener('click', () =>
-  guard(function nn() {
-    return fmt(wv!.mostSimilar($<HTMLInputElement>('nnWord').value.trim().toLowerCase(), 8));
-  }),
-);
+$('nnGo').addEventListener('click', () => guard('nnOut', (v) => fmt(v.mostSimilar(key(v, 'nnWord'), 8))));
 $('anGo').addEventListener('click', () =>
-  guard(function an() {
-    const w = ['anA', 'anB', 'anC'].map((id) => $<HTMLInputElement>(id).value.trim().toLowerCase());
-    return fmt(wv!.analogy(w[0]!, w[1]!, w[2]!, 5));
-  }),
+  guard('anOut', (v) => fmt(v.analogy(key(v, 'anA'), key(v, 'anB'), key(v, 'anC'), 5))),
 );
+$('simGo').addEventListener('click', () =>
+  guard('simOut', (v) => `cosine ${v.similarity(key(v, 'simA'), key(v, 'simB')).toFixed(3)}`),
+);
+$('which').addEventListener('change', () => pick($<HTMLSelectElement>('which').value as 'trained' | 'loaded'));
+
+/** Read the chosen GloVe / fastText file (streamed, every line checked) into the loaded set. */
+async function loadPretrained(f: File): Promise<void> {
+  const status = $('pretrainedStatus');
+  const limit = $<HTMLInputElement>('pretrainedLimit').value;
+  status.textContent = `reading ${f.name}…`;
+  const r = await io.readWordVectors(f, {
+    format: $<HTMLSelectElement>('pretrainedFormat').value as io.VectorsFormat,
+    limit: limit ? Number(limit) : undefined,
+    onProgress: (n) => (status.textContent = `reading ${f.name}… ${n} words`),
+  });
+  loaded = new evaluation.WordVectors(r.words, r.vectors, r.dim);
+  const kind = r.format === 'vec' ? 'fastText .vec / word2vec text, with a header' : 'GloVe, no header';
+  status.textContent = `loaded ${f.name}: ${loaded.size} words × ${loaded.dim} (${kind}${limit ? `, the first ${limit} words` : ''})`;
+  pick('loaded');
+  document.body.dataset.pretrained = String(loaded.size);
+}
+$('pretrained').addEventListener('change', () => {
+  const f = $<HTMLInputElement>('pretrained').files?.[0];
+  if (!f) return;
+  loadPretrained(f).catch((e: Error) => {
+    $('pretrainedStatus').textContent = `could not load: ${e.message}`;
+    document.body.dataset.pretrained = 'error';
+  });
+});
 $('train').addEventListener('click', () => {
   $<HTMLButtonElement>('train').disabled = true;
   $<HTMLButtonElement>('stop').disabled = false;

@@ -1,5 +1,6 @@
-// Files (src/index.ts exports them as `io`): safetensors, our checkpoint folders, and word2vec's
-// text format. Each model's Hugging Face files are its own (src/models/<model>/hf.ts).
+// Files (src/index.ts exports them as `io`): safetensors, our checkpoint folders, word2vec's
+// text format, and pretrained word vectors (GloVe, fastText .vec).
+// Each model's Hugging Face files are its own (src/models/<model>/hf.ts).
 export {
   saveSafetensors,
   loadSafetensors,
@@ -23,3 +24,11 @@ export {
   type TrainingProgress,
 } from './checkpoint';
 export { writeWord2vecText, readWord2vecText, Word2vecFormatError } from './word2vec_format';
+export {
+  readWordVectors,
+  parseWordVectors,
+  VectorsFormatError,
+  type VectorsFormat,
+  type ReadVectorsOptions,
+  type PretrainedVectors,
+} from './vectors_format';
