@@ -141,7 +141,7 @@ async function train(resume?: Record<string, Uint8Array>): Promise<void> {
     checkpoint = await gpt.saveRun(run);
     const m = run.metrics;
     $('status').textContent =
-      `${m.steps} steps in ${fmtSeconds(clock.elapsed)}; val loss ${m.val_loss.toFixed(3)} (unigram baseline ${(m.unigram_baseline as number).toFixed(3)}), ${Math.round(m.tokens_per_sec as number)} tokens/s`;
+      `${m.steps} steps in ${fmtSeconds(clock.elapsed)}; val loss ${m.val_loss.toFixed(3)} (unigram baseline ${(m.unigram_baseline as number).toFixed(3)}${ngramText(m.baseline_ngram)}), ${Math.round(m.tokens_per_sec as number)} tokens/s`;
     $<HTMLButtonElement>('resume').disabled = (m.steps as number) >= steps;
   } catch (e) {
     $('status').textContent = `failed: ${(e as Error).message}`;
@@ -384,3 +384,9 @@ context()
     document.body.dataset.error = e.message;
     document.body.dataset.ready = 'error';
   });
+
+/** `, 3-gram baseline 1.234` when the run's metrics have the n-gram baseline, else nothing. */
+function ngramText(b: unknown): string {
+  const ng = b as gpt.NgramBaseline | undefined;
+  return ng && Number.isFinite(ng.val_loss) ? `, ${ng.n}-gram baseline ${ng.val_loss.toFixed(3)}` : '';
+}

@@ -191,7 +191,8 @@ function fmtNum(v: number): string {
 /**
  * What a language model's final loss should be read against, when the run's metrics have it:
  * `val loss 0.4442 nats/token; unigram baseline 3.052 (learned nothing about context); corpus
- * floor 0.1078 (the generator's own entropy)`. Null for models without these figures.
+ * floor 0.1078 (the generator's own entropy); 3-gram baseline 1.2345 (Kneser–Ney, 2 tokens of
+ * context)`. Null for models without these figures.
  */
 export function baselineLine(metrics: Readonly<Record<string, unknown>>): string | null {
   const num = (k: string): number | null =>
@@ -203,5 +204,11 @@ export function baselineLine(metrics: Readonly<Record<string, unknown>>): string
   const floor = num('entropy_floor_nats_per_char');
   const parts = [`val loss ${val.toFixed(4)} ${unit}`, `unigram baseline ${unigram.toFixed(4)} (no context)`];
   if (floor !== null) parts.push(`corpus floor ${floor.toFixed(4)} (the generator's own entropy)`);
+  const ng = metrics.baseline_ngram as { n?: unknown; smoothing?: unknown; val_loss?: unknown } | undefined;
+  if (ng && typeof ng.n === 'number' && typeof ng.val_loss === 'number' && Number.isFinite(ng.val_loss)) {
+    const how = ng.smoothing === 'kneser-ney' ? 'Kneser–Ney' : String(ng.smoothing);
+    const ctx = ng.n - 1 === 1 ? '1 token' : `${ng.n - 1} tokens`;
+    parts.push(`${ng.n}-gram baseline ${ng.val_loss.toFixed(4)} (${how}, ${ctx} of context)`);
+  }
   return parts.join('; ');
 }

@@ -50,4 +50,5 @@ export {
   builtinSimilarity,
   DEFAULT_CORPUS_TOKENS,
 } from './w2v_corpus';
+export { NgramLM, type NgramOptions, type NgramSmoothing, type NgramEval } from './ngram';
 export { decodeUtf8Text } from '../util/utf8';

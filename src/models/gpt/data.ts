@@ -5,6 +5,7 @@
 // with the same batches.
 import { Rng } from '../../util/prng';
 import { InputError, ShapeError } from '../../util/errors';
+import { NgramLM, type NgramSmoothing } from '../../text/ngram';
 
 export interface LmSplit {
   train: Int32Array;
@@ -78,4 +79,30 @@ export function unigramBaseline(train: ArrayLike<number>, val: ArrayLike<number>
   let nll = 0;
   for (let i = 0; i < val.length; i++) nll -= Math.log(counts[val[i]!]! / total);
   return nll / Math.max(1, val.length);
+}
+
+/** The n-gram baseline's figures as the run's metrics report them (`baseline_ngram`). */
+export interface NgramBaseline {
+  n: number;
+  smoothing: NgramSmoothing;
+  /** Mean NLL of `val`, nats/token. */
+  val_loss: number;
+  /** Share of the validation n-grams (of order n) never seen in the train split. */
+  unseen_fraction: number;
+}
+
+/**
+ * The n-gram baseline in nats/token: an interpolated Kneser–Ney n-gram model (src/text/ngram.ts,
+ * n = 3 by default) counted on the train split's tokens and scored on `val`. What counting the
+ * last n - 1 tokens alone gets, to read the GPT's loss against.
+ */
+export function ngramBaseline(
+  train: ArrayLike<number>,
+  val: ArrayLike<number>,
+  vocab: number,
+  n = 3,
+  smoothing: NgramSmoothing = 'kneser-ney',
+): NgramBaseline {
+  const e = NgramLM.train(train, { n, vocab, smoothing }).evaluate(val);
+  return { n, smoothing, val_loss: e.nll, unseen_fraction: e.total > 0 ? e.unseen / e.total : 0 };
 }

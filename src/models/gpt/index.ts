@@ -31,6 +31,8 @@ export {
   batchAt,
   randomBatch,
   unigramBaseline,
+  ngramBaseline,
+  type NgramBaseline,
   type LmBatch,
   type LmSplit,
 } from './data';

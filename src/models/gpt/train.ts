@@ -12,7 +12,7 @@ import { checkEncodable, tokenizerFromJSON, type Tokenizer } from '../../text/to
 import { checkGptConfig, type GptConfig } from './graph';
 import { GptModel, type GptOptimOptions } from './model';
 import { openGptFolder } from './folder';
-import { batchAt, checkLmSplit, randomBatch, splitTokens, unigramBaseline, type LmBatch } from './data';
+import { batchAt, checkLmSplit, ngramBaseline, randomBatch, splitTokens, unigramBaseline, type LmBatch } from './data';
 import { GPT_TRAIN_DEFAULTS } from './defaults';
 import type { EvalHooks, TrainHooks } from '../hooks';
 
@@ -230,6 +230,7 @@ async function loop(
     val_ppl: Math.exp(valLoss),
     val_accuracy: final.accuracy,
     unigram_baseline: unigramBaseline(train, val, tokenizer.vocabSize),
+    baseline_ngram: { ...ngramBaseline(train, val, tokenizer.vocabSize) },
     tokens_per_sec: trainTime > 0 ? (trained * B * T) / (trainTime / 1000) : 0,
     ms_per_step: trained > 0 ? trainTime / trained : 0,
     train_tokens: train.length,
