@@ -15,29 +15,12 @@ import {
   UNARY_SAVES,
 } from '../../src/ops/elementwise';
 import * as ref from '../../src/reference/elementwise';
-import type { BinaryOp, UnaryOp, UnaryParams } from '../../src/reference/elementwise';
+import type { BinaryOp, UnaryOp } from '../../src/reference/elementwise';
 import { randomArray } from '../../src/util/prng';
+import { PARAMS, UNARY } from '../harness/unary_cases';
 import { numel } from '../../src/util/shape';
 import type { GpuContext } from '../../src/gpu/device';
 
-const UNARY: UnaryOp[] = [
-  'exp',
-  'log',
-  'sqrt',
-  'tanh',
-  'sigmoid',
-  'relu',
-  'leaky_relu',
-  'elu',
-  'gelu',
-  'step',
-  'affine',
-];
-const PARAMS: Partial<Record<UnaryOp, UnaryParams>> = {
-  leaky_relu: { alpha: 0.1 },
-  elu: { alpha: 0.7 },
-  affine: { alpha: -1.5, beta: 0.25 },
-};
 // exp / log / tanh are accurate to a few ULP in WGSL (exp: 3 + 2|x| ULP); the rest is f32 rounding
 const UNARY_TOL: Tolerance = { atol: 2e-6, rtol: 1e-5 };
 const SIZES = [1, 7, 45 * 65, 4097];

@@ -8,30 +8,12 @@ import {
   binaryBackward,
   UNARY_SAVES,
 } from '../../src/reference/elementwise';
-import type { UnaryOp, BinaryOp, UnaryParams } from '../../src/reference/elementwise';
+import type { UnaryOp, BinaryOp } from '../../src/reference/elementwise';
 import { numericGrad, dot, toF64 } from '../harness/fd';
 import { assert, assertClose } from '../harness/assert';
 import { randomArray } from '../../src/util/prng';
+import { PARAMS, UNARY } from '../harness/unary_cases';
 import { numel } from '../../src/util/shape';
-
-const UNARY: UnaryOp[] = [
-  'exp',
-  'log',
-  'sqrt',
-  'tanh',
-  'sigmoid',
-  'relu',
-  'leaky_relu',
-  'elu',
-  'gelu',
-  'step',
-  'affine',
-];
-const PARAMS: Partial<Record<UnaryOp, UnaryParams>> = {
-  leaky_relu: { alpha: 0.1 },
-  elu: { alpha: 0.7 },
-  affine: { alpha: -1.5, beta: 0.25 },
-};
 
 /** Inputs in the op's domain, kept away from the kinks at 0 so finite differences are valid. */
 function inputs(op: UnaryOp, n: number, seed: number): Float64Array {
