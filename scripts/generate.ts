@@ -1,7 +1,8 @@
 // npm run generate -- DIR --prompt TEXT [--temperature T] [--top-k K] [--top-p P] [--beam W]
 //                         [--tokens N] [--seed S] [--no-cache]
 // Loads a checkpoint folder written by `npm run train -- gpt` (model.safetensors, config.json,
-// tokenizer.json) into headless Chromium (demos/gpt/), generates there on WebGPU and prints the
+// tokenizer.json), or a Hugging Face GPT-2 folder (vocab.json + merges.txt instead of
+// tokenizer.json; F16/BF16 weights widened), into headless Chromium (demos/gpt/), generates there on WebGPU and prints the
 // text. temperature 0 is greedy; --beam W ≥ 1 runs beam search. The folder's files and the
 // prompt are checked here before the browser starts (scripts/lib/folders.ts). Exit codes: 0
 // done, 1 failed, 2 bad arguments or bad input (one line: scripts/lib/exit.ts).
@@ -78,7 +79,8 @@ const args = parsed;
 function checkedFiles(): Record<string, string> {
   const { folder, files } = openGptFolderAt(args.dir, args.dir);
   text.checkEncodable(folder.tokenizer, args.prompt, '--prompt');
-  return asBase64(Object.fromEntries(gpt.GPT_FOLDER_FILES.map((f) => [f, files[f]!])));
+  const model = [...gpt.GPT_FOLDER_FILES, 'vocab.json', 'merges.txt'].filter((f) => files[f]);
+  return asBase64(Object.fromEntries(model.map((f) => [f, files[f]!])));
 }
 let files: Record<string, string> = {};
 try {

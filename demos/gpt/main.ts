@@ -152,14 +152,15 @@ async function train(resume?: Record<string, Uint8Array>): Promise<void> {
   }
 }
 
-/** A model for inference from checkpoint files (model.safetensors, config.json, tokenizer.json). */
+/** A model for inference from checkpoint files (model.safetensors, config.json, tokenizer.json or vocab.json + merges.txt). */
 async function modelFromFiles(
   ctx: GpuContext,
   files: Record<string, Uint8Array>,
 ): Promise<{ model: gpt.GptModel; tokenizer: text.Tokenizer; dataCounter: number }> {
-  const { config, tokenizer } = gpt.openGptFolder(files); // every file checked before the GPU is touched
+  const { config, tokenizer, params, json } = gpt.openGptFolder(files); // every file checked before the GPU is touched
   const model = await gpt.GptModel.create(ctx, config, { batch: 1, lr: 1e-3, warmup: 0, decaySteps: 1, seed: 1 });
-  const prog = model.load(files);
+  // a Hugging Face folder (vocab.json + merges.txt, F16 weights, …) has only weights: openGptFolder has read them
+  const prog = files['tokenizer.json'] ? model.load(files) : (model.loadWeights(params), json);
   return { model, tokenizer, dataCounter: typeof prog['dataCounter'] === 'number' ? prog['dataCounter'] : 0 };
 }
 

@@ -58,8 +58,8 @@ export function readFolder(label: string, dir: string, names: readonly string[])
   return files;
 }
 
-/** What --resume sends of a gpt folder (the optimizer state too, when there). */
-export const GPT_RESUME_FILES = [...gpt.GPT_FOLDER_FILES, 'optimizer.safetensors'] as const;
+/** What --resume and generate read of a gpt folder: ours (the optimizer state too, when there) or Hugging Face's. */
+export const GPT_RESUME_FILES = gpt.GPT_ALL_FILES;
 
 /** A GPT folder, opened and checked; `label` names it in errors (e.g. "--resume runs/gpt-1"). */
 export function openGptFolderAt(
@@ -67,6 +67,9 @@ export function openGptFolderAt(
   dir: string,
 ): { folder: gpt.GptFolder; files: Record<string, Uint8Array> } {
   const files = readFolder(label, dir, GPT_RESUME_FILES);
+  // only whether they exist matters (openGptFolder then says to convert): never read a pickle
+  for (const n of ['pytorch_model.bin', 'model.safetensors.index.json'])
+    if (!files['model.safetensors'] && statOf(path.join(dir, n))?.isFile()) files[n] = new Uint8Array(0);
   return { folder: about(label, () => gpt.openGptFolder(files)), files };
 }
 

@@ -46,6 +46,10 @@ function checkGpt(a: TrainArgs, corpus: string | undefined, files: Record<string
   let tok: text.Tokenizer | null = null;
   if (typeof o.resume === 'string') {
     const { folder, files: raw } = openGptFolderAt(`--resume ${o.resume}`, o.resume);
+    if (!raw['tokenizer.json'])
+      throw new InputError(
+        `--resume ${o.resume}: a Hugging Face folder (vocab.json + merges.txt) holds no run to resume; --resume takes a folder written by \`npm run train -- gpt\` (generate from it with \`npm run generate -- ${o.resume}\`)`,
+      );
     Object.assign(files, asBase64(raw, 'resume/'));
     config = { ...folder.config, dropout: num(o, 'dropout') };
     tok = folder.tokenizer;

@@ -33,6 +33,7 @@
 //     "merges": [[a, b], …] }   // merge i: ids a, b (< 256 + i) → id 256 + i;  vocabSize = 256 + merges.length
 import { checkIds, type Tokenizer } from './tokenizer';
 import { Heap } from './heap';
+import { applyMerges } from './bpe_merge';
 
 export interface BpeTokenizerJSON {
   kind: 'bpe';
@@ -108,43 +109,9 @@ export class BpeTokenizer implements Tokenizer {
     return out;
   }
 
-  /** Applies merges by rank to one pre-token's bytes: a linked list of symbols plus a min-heap of
-   *  (rank, position) candidates, stale entries skipped when popped. */
+  /** Applies merges by rank to one pre-token's bytes (bpe_merge.ts). */
   private encodeWord(bytes: Uint8Array): number[] {
-    const n = bytes.length;
-    const sym = Array.from(bytes);
-    const next = new Int32Array(n),
-      prev = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      next[i] = i + 1 < n ? i + 1 : -1;
-      prev[i] = i - 1;
-    }
-    // indices into sym/next/prev below are symbol positions in [0, n) (-1 = none, checked first)
-    const heap = new Heap<[number, number]>((x, y) => x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]));
-    const consider = (i: number): void => {
-      if (i < 0) return;
-      const j = next[i]!;
-      if (j < 0) return;
-      const r = this.ranks.get(pairKey(sym[i]!, sym[j]!));
-      if (r !== undefined) heap.push([r, i]);
-    };
-    for (let i = 0; i + 1 < n; i++) consider(i);
-    for (let e = heap.pop(); e !== undefined; e = heap.pop()) {
-      const [r, i] = e;
-      const j = next[i]!,
-        a = sym[i]!;
-      if (a < 0 || j < 0 || this.ranks.get(pairKey(a, sym[j]!)) !== r) continue; // stale
-      sym[i] = 256 + r;
-      sym[j] = -1;
-      const k = next[j]!;
-      next[i] = k;
-      if (k >= 0) prev[k] = i;
-      consider(prev[i]!);
-      consider(i);
-    }
-    const out: number[] = [];
-    for (let i = 0; i >= 0 && i < n; i = next[i]!) out.push(sym[i]!);
-    return out;
+    return applyMerges(Array.from(bytes), { rank: (a, b) => this.ranks.get(pairKey(a, b)), result: (r) => 256 + r });
   }
 
   /** The bytes of a sequence of ids. */

@@ -1,4 +1,4 @@
-// src/text (src/index.ts exports it as `text`): tokenizers (char, byte-level BPE, WordPiece,
+// src/text (src/index.ts exports it as `text`): tokenizers (char, byte-level BPE, GPT-2's BPE, WordPiece,
 // words for word2vec), built-in corpus generators, and strict UTF-8 decoding of a user's file.
 export {
   type Tokenizer,
@@ -10,6 +10,7 @@ export {
 } from './tokenizer';
 export { CharTokenizer, type CharTokenizerJSON, type CharTrainOptions } from './char';
 export { BpeTokenizer, type BpeTokenizerJSON, type BpeTrainOptions, bpePretokenize } from './bpe';
+export { Gpt2Tokenizer, type Gpt2TokenizerJSON, gpt2ByteChars, gpt2Pretokenize, GPT2_EOS } from './gpt2_bpe';
 export {
   WordPieceTokenizer,
   type WordPieceTokenizerJSON,

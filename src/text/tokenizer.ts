@@ -1,7 +1,7 @@
 // The tokenizer interface shared by every model that reads text (GPT, BERT, the demos, the CLI).
 // A tokenizer maps a string to integer ids in [0, vocabSize) and back, and saves itself as a
 // plain JSON object (the formats are documented next to each implementation: char.ts, bpe.ts,
-// wordpiece.ts). `tokenizerFromJSON` restores any of them from that object.
+// wordpiece.ts, gpt2_bpe.ts). `tokenizerFromJSON` restores any of them from that object.
 //
 // Round trips: `decode(encode(s)) === s` holds exactly for the byte-level BPE on any string, for
 // the char tokenizer on strings whose characters are all in its vocabulary, and for WordPiece
@@ -9,9 +9,10 @@
 import { CharTokenizer, describeChar, type CharTokenizerJSON } from './char';
 import { BpeTokenizer, type BpeTokenizerJSON } from './bpe';
 import { WordPieceTokenizer, type WordPieceTokenizerJSON } from './wordpiece';
+import { Gpt2Tokenizer, type Gpt2TokenizerJSON } from './gpt2_bpe';
 import { InputError } from '../util/errors';
 
-export type TokenizerKind = 'char' | 'bpe' | 'wordpiece';
+export type TokenizerKind = 'char' | 'bpe' | 'wordpiece' | 'gpt2';
 
 export interface Tokenizer {
   readonly kind: TokenizerKind;
@@ -25,7 +26,7 @@ export interface Tokenizer {
   toJSON(): object;
 }
 
-export type TokenizerJSON = CharTokenizerJSON | BpeTokenizerJSON | WordPieceTokenizerJSON;
+export type TokenizerJSON = CharTokenizerJSON | BpeTokenizerJSON | WordPieceTokenizerJSON | Gpt2TokenizerJSON;
 
 /** Restores a tokenizer saved with `toJSON()`; the `kind` field picks the implementation. */
 export function tokenizerFromJSON(obj: unknown): Tokenizer {
@@ -38,9 +39,11 @@ export function tokenizerFromJSON(obj: unknown): Tokenizer {
       return BpeTokenizer.fromJSON(obj);
     case 'wordpiece':
       return WordPieceTokenizer.fromJSON(obj);
+    case 'gpt2':
+      return Gpt2Tokenizer.fromJSON(obj);
     default:
       throw new Error(
-        `tokenizerFromJSON: unknown kind ${JSON.stringify(kind)} (expected 'char', 'bpe' or 'wordpiece')`,
+        `tokenizerFromJSON: unknown kind ${JSON.stringify(kind)} (expected 'char', 'bpe', 'wordpiece' or 'gpt2')`,
       );
   }
 }

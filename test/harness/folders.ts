@@ -1,13 +1,13 @@
 // Tiny, valid checkpoint folders written without a GPU (seeded initial weights), for the tests of
 // bad input: each test copies one and breaks one file (truncates, garbles, mismatches).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { OpAttrs } from '../../src/ops/attrs';
 import { Graph } from '../../src/graph/graph';
 import { gptLayers, type GptConfig } from '../../src/models/gpt/graph';
 import { gpt2Config, toHf } from '../../src/models/gpt/hf';
-import { saveSafetensors } from '../../src/io/safetensors';
+import { saveSafetensors, type Dtype } from '../../src/io/safetensors';
 import { CharTokenizer } from '../../src/text/char';
 import { bertConfig, buildPretrainGraph } from '../../src/models/bert/graph';
 import { saveBertCheckpoint } from '../../src/models/bert/hf';
@@ -37,6 +37,31 @@ export function gptFolderFiles(): Record<string, Uint8Array> {
     'model.safetensors': saveSafetensors(tensors, { format: 'pt' }),
     'config.json': enc.encode(JSON.stringify(gpt2Config(c, { extra: { shadergrad: { model: { ...c } } } }))),
     'tokenizer.json': enc.encode(JSON.stringify(tok.toJSON())),
+  };
+}
+
+/**
+ * A Hugging Face GPT-2 folder as `save_pretrained` and the released checkpoints lay it out: GPT2Config
+ * fields only, tensors in `dtype` without the "transformer." prefix (GPT2Model's names) plus the
+ * causal-mask buffers older files carry, and GPT-2's tokenizer files (the committed fixture, 514 tokens).
+ */
+export function hfGpt2FolderFiles(dtype: Dtype = 'F16'): Record<string, Uint8Array> {
+  const fixture = new URL('../fixtures/gpt2_tokenizer/', import.meta.url);
+  const vocab = readFileSync(new URL('vocab.json', fixture));
+  const c: GptConfig = { vocabSize: 514, block: 16, layers: 1, heads: 2, embd: 8, dropout: 0, bias: true };
+  const g = new Graph();
+  gptLayers(g, c, 3);
+  const tensors: Record<string, { dtype: Dtype; shape: readonly number[]; data: Float32Array }> = {};
+  for (const [n, t] of Object.entries(toHf(paramsOf(g), c)))
+    tensors[n.replace(/^transformer\./, '')] = { dtype, shape: t.shape, data: t.data };
+  tensors['h.0.attn.bias'] = { dtype, shape: [1, 1, 16, 16], data: new Float32Array(256).fill(1) };
+  const config = gpt2Config(c);
+  const enc = new TextEncoder();
+  return {
+    'model.safetensors': saveSafetensors(tensors, { format: 'pt' }),
+    'config.json': enc.encode(JSON.stringify({ ...config, n_inner: null, torch_dtype: 'float16' })),
+    'vocab.json': new Uint8Array(vocab),
+    'merges.txt': new Uint8Array(readFileSync(new URL('merges.txt', fixture))),
   };
 }
 

@@ -13,7 +13,9 @@ import { checkClassify, checkFillMask, checkSimilarity } from '../../src/models/
 import { openBertFolder } from '../../src/models/bert/folder';
 import { CharTokenizer } from '../../src/text/char';
 import { openBertFolderAt, openGptFolderAt } from '../../scripts/lib/folders';
-import { GPT_TEXT, bertFolderFiles, gptFolderFiles, writeFolder } from '../harness/folders';
+import { GPT_TEXT, bertFolderFiles, gptFolderFiles, hfGpt2FolderFiles, writeFolder } from '../harness/folders';
+import { Gpt2Tokenizer } from '../../src/text/gpt2_bpe';
+import { decodeF16, f32ToF16Bits } from '../../src/io/half';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -43,6 +45,48 @@ test('a GPT folder opens: config, parameters in our names, the tokenizer', () =>
   assert.deepEqual([f.config.layers, f.config.embd, f.config.block], [1, 8, 8]);
   assert.equal(f.tokenizer.vocabSize, f.config.vocabSize);
   assert.deepEqual([...f.params['transformer.h.0.attn.query.weight']!.shape], [8, 8]);
+});
+
+test('a Hugging Face GPT-2 folder opens: F16/BF16 weights widened, GPT2Model names, GPT-2 tokenizer', () => {
+  const ours = openGptFolder(gptFolderFiles()); // only for its parameter names
+  for (const dtype of ['F16', 'BF16', 'F32'] as const) {
+    const f = openGptFolder(hfGpt2FolderFiles(dtype));
+    assert.ok(f.tokenizer instanceof Gpt2Tokenizer, dtype);
+    assert.equal(f.config.vocabSize, 514);
+    assert.deepEqual(Object.keys(f.params).sort(), Object.keys(ours.params).sort(), dtype);
+    assert.ok(!('transformer.h.0.attn.bias' in f.params), 'the causal-mask buffer is dropped');
+    assert.equal(f.tokenizer.decode(f.tokenizer.encode("It's 42 \u{1F600}")), "It's 42 \u{1F600}");
+  }
+  // F16 weights are exactly the f16 rounding of the f32 ones
+  const w32 = openGptFolder(hfGpt2FolderFiles('F32')).params['transformer.wte.weight']!.data;
+  const w16 = openGptFolder(hfGpt2FolderFiles('F16')).params['transformer.wte.weight']!.data;
+  assert.deepEqual(w16, decodeF16(Uint16Array.from(w32, f32ToF16Bits)));
+  assert.ok(
+    w16.some((x, i) => x !== w32[i]),
+    'F16 really was narrower',
+  );
+});
+
+test('a Hugging Face GPT-2 folder this GPT cannot run, or a pickle-only one, is refused saying why', () => {
+  const ok = hfGpt2FolderFiles();
+  const { 'model.safetensors': _m, ...noModel } = ok;
+  refuses(
+    () => openGptFolder({ ...noModel, 'pytorch_model.bin': new Uint8Array(0) }),
+    /pytorch_model\.bin.*save_pretrained\(DIR, safe_serialization=True\)/,
+  );
+  refuses(
+    () => openGptFolder(withConfig(ok, { n_inner: 12 })),
+    /config\.json: n_inner is 12, not 4·n_embd = 32, which this GPT does not implement$/,
+  );
+  refuses(() => openGptFolder(withConfig(ok, { layer_norm_epsilon: 1e-6 })), /layer_norm_epsilon is 0\.000001/);
+  refuses(() => openGptFolder(withConfig(ok, { activation_function: 'relu' })), /activation_function relu/);
+  refuses(() => openGptFolder(withConfig(ok, { vocab_size: 600 })), /^model\.safetensors: does not match config\.json/);
+  const { 'merges.txt': _g, ...noMerges } = ok;
+  refuses(() => openGptFolder(noMerges), /^no merges\.txt \(a folder written by `save_pretrained` has/);
+  refuses(
+    () => openGptFolder({ ...ok, 'merges.txt': enc('#version: 0.2\nnot-a-pair\n') }),
+    /^gpt2 tokenizer: merges\.txt: merge 1 "not-a-pair" is not two tokens/,
+  );
 });
 
 test('a broken GPT folder is refused naming the file and the problem', () => {

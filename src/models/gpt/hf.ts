@@ -147,10 +147,23 @@ export function configFromGpt2(j: Record<string, unknown>): GptConfig {
     return v;
   };
   const ours = (j['shadergrad'] as { model?: { bias?: boolean } } | undefined)?.model;
-  if (j['activation_function'] !== undefined && j['activation_function'] !== 'gelu_new')
-    throw new Error(
-      `gpt2 config.json: activation_function ${String(j['activation_function'])} is not supported (gelu_new only)`,
-    );
+  const act = j['activation_function'];
+  // gelu_pytorch_tanh is the same tanh approximation as gelu_new
+  if (act !== undefined && act !== 'gelu_new' && act !== 'gelu_pytorch_tanh')
+    throw new Error(`gpt2 config.json: activation_function ${String(act)} is not supported (gelu_new only)`);
+  const unsupported = (why: string): never => {
+    throw new Error(`gpt2 config.json: ${why}, which this GPT does not implement`);
+  };
+  const inner = j['n_inner'];
+  if (inner !== undefined && inner !== null && inner !== 4 * num('n_embd'))
+    unsupported(`n_inner is ${String(inner)}, not 4·n_embd = ${4 * num('n_embd')}`);
+  const eps = j['layer_norm_epsilon'];
+  if (typeof eps === 'number' && Math.abs(eps - 1e-5) > 1e-12)
+    unsupported(`layer_norm_epsilon is ${eps}, not GPT-2's 1e-5`);
+  if (j['scale_attn_by_inverse_layer_idx'] === true) unsupported('scale_attn_by_inverse_layer_idx is true');
+  if (j['scale_attn_weights'] === false) unsupported('scale_attn_weights is false');
+  if (j['add_cross_attention'] === true) unsupported('add_cross_attention is true');
+  if (j['tie_word_embeddings'] === false) unsupported('tie_word_embeddings is false (an untied LM head)');
   return {
     vocabSize: num('vocab_size'),
     block: num('n_positions'),

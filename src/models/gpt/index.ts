@@ -46,6 +46,6 @@ export {
   type BeamOptions,
   type LogitsFn,
 } from './sampling';
-export { openGptFolder, GPT_FOLDER_FILES, type GptFolder } from './folder';
+export { openGptFolder, GPT_FOLDER_FILES, HF_GPT2_FILES, GPT_ALL_FILES, type GptFolder } from './folder';
 export { toHf, fromHf, gpt2Config, configFromGpt2, type Params } from './hf';
 export { GPT_PRESETS, GPT_TRAIN_DEFAULTS } from './defaults';

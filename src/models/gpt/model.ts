@@ -304,14 +304,21 @@ export class GptModel {
       ...((cfg['shadergrad'] as { progress?: TrainingProgress } | undefined)?.progress ?? { step: 0 }),
     };
     if (!files['optimizer.safetensors']) {
-      for (const p of this.trainer.params) {
-        const t = params[p.name];
-        if (!t) throw new Error(`gpt checkpoint: no parameter "${p.name}"`);
-        this.trainer.executor.write(p.name, t.data);
-      }
+      this.loadWeights(params);
       return { ...progress, step: this.trainer.step };
     }
     return this.trainer.restore(params, files['optimizer.safetensors'], progress);
+  }
+
+  /** Write weights in our names (e.g. openGptFolder's `params`, from any GPT-2 folder); the optimizer state is untouched. */
+  loadWeights(params: Params): void {
+    for (const p of this.trainer.params) {
+      const t = params[p.name];
+      if (!t) throw new Error(`gpt checkpoint: no parameter "${p.name}"`);
+      if (t.data.length !== p.size)
+        throw new Error(`gpt checkpoint: "${p.name}" has ${t.data.length} values, the model needs ${p.size}`);
+      this.trainer.executor.write(p.name, t.data);
+    }
   }
 
   destroy(): void {
