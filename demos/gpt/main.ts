@@ -157,10 +157,9 @@ async function modelFromFiles(
   ctx: GpuContext,
   files: Record<string, Uint8Array>,
 ): Promise<{ model: gpt.GptModel; tokenizer: text.Tokenizer; dataCounter: number }> {
-  const { config, tokenizer, params, json } = gpt.openGptFolder(files); // every file checked before the GPU is touched
+  const { config, tokenizer } = gpt.openGptFolder(files); // every file checked before the GPU is touched
   const model = await gpt.GptModel.create(ctx, config, { batch: 1, lr: 1e-3, warmup: 0, decaySteps: 1, seed: 1 });
-  // a Hugging Face folder (vocab.json + merges.txt, F16 weights, …) has only weights: openGptFolder has read them
-  const prog = files['tokenizer.json'] ? model.load(files) : (model.loadWeights(params), json);
+  const prog = model.load(files); // ours or a Hugging Face folder (F16/BF16 widened): weights, and our run state if any
   return { model, tokenizer, dataCounter: typeof prog['dataCounter'] === 'number' ? prog['dataCounter'] : 0 };
 }
 

@@ -13,6 +13,7 @@ import { inFile, jsonObjectOf, messageOf, requireFiles } from '../../io/files';
 import { configFromGpt2, fromHf, type Params } from './hf';
 import { tokenizerFromJSON, type Tokenizer } from '../../text/tokenizer';
 import { Gpt2Tokenizer } from '../../text/gpt2_bpe';
+import { decodeUtf8Text } from '../../util/utf8';
 import { checkGptConfig, type GptConfig } from './graph';
 
 export interface GptFolder {
@@ -55,25 +56,7 @@ export function openGptFolder(files: Readonly<Record<string, Uint8Array>>): GptF
     checkGptConfig(c);
     return c;
   });
-  const hf: Params = {};
-  inFile('model.safetensors', () => {
-    // F16 and BF16 tensors arrive widened to f32 (io/half.ts)
-    for (const [n, t] of loadSafetensors(files['model.safetensors']!).tensors) {
-      if (IGNORED.test(n)) continue;
-      if (!(t.data instanceof Float32Array)) throw new Error(`tensor "${n}" is ${t.dtype}, expected F32, F16 or BF16`);
-      // GPT2Model checkpoints (the released gpt2 weights) name tensors without "transformer."
-      hf[n.startsWith('transformer.') ? n : `transformer.${n}`] = { shape: t.shape, data: t.data };
-    }
-  });
-  const params = inFile('model.safetensors', () => {
-    try {
-      return fromHf(hf, config);
-    } catch (e) {
-      throw new Error(
-        `does not match config.json (${config.layers} layers, embd ${config.embd}, vocab ${config.vocabSize}, block ${config.block}): ${messageOf(e)}`,
-      );
-    }
-  });
+  const params = readGpt2Weights(files['model.safetensors']!, config);
   const tokenizer = hfTokenizer ? gpt2Tokenizer(files) : ourTokenizer(files);
   const tokFile = hfTokenizer ? 'vocab.json' : 'tokenizer.json';
   if (tokenizer.vocabSize !== config.vocabSize)
@@ -85,21 +68,38 @@ export function openGptFolder(files: Readonly<Record<string, Uint8Array>>): GptF
   return { config, json, params, tokenizer };
 }
 
+/**
+ * Our parameters from a GPT-2 model.safetensors (ours or Hugging Face's: F32, F16 or BF16, with or
+ * without the "transformer." prefix), checked against `config`; InputError naming the file.
+ */
+export function readGpt2Weights(bytes: Uint8Array, config: GptConfig): Params {
+  const hf: Params = {};
+  inFile('model.safetensors', () => {
+    // F16 and BF16 tensors arrive widened to f32 (io/half.ts)
+    for (const [n, t] of loadSafetensors(bytes).tensors) {
+      if (IGNORED.test(n)) continue;
+      if (!(t.data instanceof Float32Array)) throw new Error(`tensor "${n}" is ${t.dtype}, expected F32, F16 or BF16`);
+      // GPT2Model checkpoints (the released gpt2 weights) name tensors without "transformer."
+      hf[n.startsWith('transformer.') ? n : `transformer.${n}`] = { shape: t.shape, data: t.data };
+    }
+  });
+  return inFile('model.safetensors', () => {
+    try {
+      return fromHf(hf, config);
+    } catch (e) {
+      throw new Error(
+        `does not match config.json (${config.layers} layers, embd ${config.embd}, vocab ${config.vocabSize}, block ${config.block}): ${messageOf(e)}`,
+      );
+    }
+  });
+}
+
 function ourTokenizer(files: Readonly<Record<string, Uint8Array>>): Tokenizer {
   const tokJson = jsonObjectOf('tokenizer.json', files['tokenizer.json']!);
   return inFile('tokenizer.json', () => tokenizerFromJSON(tokJson));
 }
 
 function gpt2Tokenizer(files: Readonly<Record<string, Uint8Array>>): Tokenizer {
-  const text = (f: string): string =>
-    inFile(f, () => {
-      try {
-        return new TextDecoder('utf-8', { fatal: true }).decode(files[f]!);
-      } catch {
-        throw new Error('not UTF-8 text');
-      }
-    });
-  const vocab = text('vocab.json');
-  const merges = text('merges.txt');
-  return Gpt2Tokenizer.fromFiles(vocab, merges);
+  const vocab = decodeUtf8Text('vocab.json', files['vocab.json']!);
+  return Gpt2Tokenizer.fromFiles(vocab, decodeUtf8Text('merges.txt', files['merges.txt']!));
 }

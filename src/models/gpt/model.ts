@@ -10,8 +10,9 @@ import { Executor } from '../../graph/executor';
 import { Trainer } from '../../optim/trainer';
 import { warmupCosine } from '../../optim/schedule';
 import { buildCheckpoint, parseCheckpoint, type JsonObject, type TrainingProgress } from '../../io/checkpoint';
-import { loadSafetensors, saveSafetensors } from '../../io/safetensors';
-import { fromHf, gpt2Config, toHf, type Params } from './hf';
+import { saveSafetensors } from '../../io/safetensors';
+import { readGpt2Weights } from './folder';
+import { gpt2Config, toHf, type Params } from './hf';
 import { Rng } from '../../util/prng';
 import { checkFits } from '../../gpu/limits';
 import {
@@ -294,12 +295,7 @@ export class GptModel {
    */
   load(files: Readonly<Record<string, Uint8Array>>): TrainingProgress {
     const cfg = readGptConfigFile(files);
-    const hf: Params = {};
-    for (const [n, t] of loadSafetensors(files['model.safetensors']!).tensors) {
-      if (!(t.data instanceof Float32Array)) throw new Error(`gpt checkpoint: "${n}" is ${t.dtype}, expected F32`);
-      hf[n] = { shape: t.shape, data: t.data };
-    }
-    const params = fromHf(hf, this.config);
+    const params = readGpt2Weights(files['model.safetensors']!, this.config);
     const progress: TrainingProgress = {
       ...((cfg['shadergrad'] as { progress?: TrainingProgress } | undefined)?.progress ?? { step: 0 }),
     };
