@@ -102,6 +102,11 @@ export class Graph {
     return v;
   }
 
+  /** Make every parameter for which `frozen(name)` holds non-trainable: no gradient, no optimizer state. */
+  freeze(frozen: (name: string) => boolean): void {
+    for (const [name, p] of this.params) if (isOp(p.node, 'param') && frozen(name)) p.node.attrs.trainable = false;
+  }
+
   trainable(): Value[] {
     return [...this.params.values()].filter((p) => isOp(p.node, 'param') && p.node.attrs.trainable);
   }

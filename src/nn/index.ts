@@ -13,4 +13,16 @@ export {
   type AttentionOptions,
   type BlockOptions,
 } from './layers';
+export {
+  LoraAdapter,
+  attachLora,
+  checkLoraConfig,
+  isTarget,
+  loraShapes,
+  mergeLora,
+  type LoraConfig,
+  type LoraModule,
+  type LoraShape,
+} from './lora';
+export { loraToPeft, loraFromPeft, peftAdapterConfig, loraConfigOfPeft, type PeftConfigOptions } from './lora_peft';
 export * as init from './init';

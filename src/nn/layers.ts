@@ -18,6 +18,8 @@ export interface LinearOptions {
 export class Linear {
   readonly weight: Value;
   readonly bias: Value | null;
+  /** An update added to the output, e.g. a LoRA adapter's low-rank term (src/nn/lora.ts). */
+  delta: ((x: Value) => Value) | null = null;
   constructor(
     readonly g: Graph,
     readonly name: string,
@@ -31,8 +33,10 @@ export class Linear {
     this.bias = o.bias === false ? null : g.param(`${name}.bias`, [outFeatures], o.biasInit ?? uniform(rng, bound));
   }
   forward(x: Value): Value {
-    if (this.bias) return this.g.op('linear', [x, this.weight, this.bias], {});
-    return this.g.op('matmul', [x, this.weight], {});
+    const y = this.bias
+      ? this.g.op('linear', [x, this.weight, this.bias], {})
+      : this.g.op('matmul', [x, this.weight], {});
+    return this.delta ? this.g.op('binary', [y, this.delta(x)], { op: 'add' }) : y;
   }
 }
 

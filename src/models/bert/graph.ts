@@ -332,9 +332,7 @@ export function buildClassifierGraph(
     init: normal(new Rng(seed, 8), cfg.initStd),
     biasInit: zeros,
   });
-  if (o.freezeEncoder)
-    for (const [name, p] of g.params)
-      if (name.startsWith('bert.')) (p.node.attrs as { trainable: boolean }).trainable = false;
+  if (o.freezeEncoder) g.freeze((name) => name.startsWith('bert.'));
   const inputs = BertEncoder.inputs(g, B, T);
   const labels = g.input('labels', [B], 'i32');
   const { hidden } = encoder.forward(inputs, B, T);

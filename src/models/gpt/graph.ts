@@ -20,6 +20,7 @@
 // to Hugging Face GPT-2's names and layouts.
 import { Graph, type Value } from '../../graph/graph';
 import { Dropout, LayerNorm, TransformerBlock, Rng } from '../../nn/layers';
+import { attachLora, type LoraAdapter, type LoraConfig, type LoraModule } from '../../nn/lora';
 import { normal } from '../../nn/init';
 import { InputError, ShapeError } from '../../util/errors';
 import { ATTENTION_MAX_HEAD_DIM } from '../../ops/attention';
@@ -95,13 +96,36 @@ export interface GptLayers {
   blocks: TransformerBlock[];
   lnf: LayerNorm;
   embDrop: Dropout;
+  /** The LoRA adapters (empty without LoRA); every other parameter is then frozen. */
+  lora: LoraAdapter[];
+}
+
+/** PEFT's default target for GPT-2 (its TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
+export const GPT_LORA_TARGETS = ['c_attn'];
+
+/**
+ * The Linears of the blocks under GPT-2's module names, for LoRA: c_attn is our query, key and
+ * value (one adapter with a shared A), attn.c_proj our attn.out, mlp.c_fc / mlp.c_proj our
+ * mlp.fc / mlp.proj.
+ */
+export function gptLoraModules(blocks: readonly TransformerBlock[]): LoraModule[] {
+  return blocks.flatMap((b, i) => {
+    const pre = `transformer.h.${i}.`;
+    return [
+      { module: `${pre}attn.c_attn`, linears: [b.attn.q, b.attn.k, b.attn.v], slots: ['query', 'key', 'value'] },
+      { module: `${pre}attn.c_proj`, linears: [b.attn.out] },
+      { module: `${pre}mlp.c_fc`, linears: [b.mlp.fc] },
+      { module: `${pre}mlp.c_proj`, linears: [b.mlp.proj] },
+    ];
+  });
 }
 
 /**
  * Create the parameters in a fixed order from `seed` (the same seed gives the same weights in
- * every graph built from the config; shared-parameter graphs rely on the names only).
+ * every graph built from the config; shared-parameter graphs rely on the names only). With
+ * `lora`, adapters are attached to the targeted Linears and the rest is frozen.
  */
-export function gptLayers(g: Graph, c: GptConfig, seed: number): GptLayers {
+export function gptLayers(g: Graph, c: GptConfig, seed: number, lora?: LoraConfig): GptLayers {
   checkGptConfig(c);
   const rng = new Rng(seed);
   const std = 0.02;
@@ -121,7 +145,8 @@ export function gptLayers(g: Graph, c: GptConfig, seed: number): GptLayers {
     );
   }
   const lnf = new LayerNorm(g, 'transformer.ln_f', c.embd);
-  return { wte, wpe, blocks, lnf, embDrop: new Dropout(g, c.dropout, (seed * 64) >>> 0) };
+  const adapters = lora ? attachLora(g, gptLoraModules(blocks), lora, seed) : [];
+  return { wte, wpe, blocks, lnf, embDrop: new Dropout(g, c.dropout, (seed * 64) >>> 0), lora: adapters };
 }
 
 export interface GptGraph {
@@ -139,6 +164,11 @@ export interface GptGraph {
   T: number;
 }
 
+/** The adapters of an inference graph: the same parameters, no dropout. */
+function noDropout(l: LoraConfig): LoraConfig {
+  return { ...l, dropout: 0 };
+}
+
 /** Positions 0..T−1 for each of B rows. */
 function positions(B: number, T: number): number[] {
   return Array.from({ length: B * T }, (_, i) => i % T);
@@ -153,12 +183,12 @@ export function buildGpt(
   c: GptConfig,
   B: number,
   T: number,
-  o: { seed?: number; loss?: boolean; dropout?: boolean } = {},
+  o: { seed?: number; loss?: boolean; dropout?: boolean; lora?: LoraConfig } = {},
 ): GptGraph {
   if (T > c.block) throw new ShapeError('gpt', `sequence length ${T} is past the context length ${c.block}`);
   const g = new Graph();
   const cfg = o.dropout === false ? { ...c, dropout: 0 } : c;
-  const L = gptLayers(g, cfg, o.seed ?? 1);
+  const L = gptLayers(g, cfg, o.seed ?? 1, o.lora && o.dropout === false ? noDropout(o.lora) : o.lora);
   const ids = g.input('ids', [B * T], 'i32');
   const pos = g.constant('positions', [B * T], positions(B, T), 'i32');
   let x = L.embDrop.forward(
@@ -189,9 +219,9 @@ export interface GptDecodeGraph {
  * step's K/V (the write itself, `kv_cache_store`, is an effect and runs at the end of the step);
  * attention sees keys 0..p through kv_len = p + 1. Logits (B, V) of the new tokens.
  */
-export function buildGptDecode(c: GptConfig, B: number, o: { seed?: number } = {}): GptDecodeGraph {
+export function buildGptDecode(c: GptConfig, B: number, o: { seed?: number; lora?: LoraConfig } = {}): GptDecodeGraph {
   const g = new Graph();
-  const L = gptLayers(g, { ...c, dropout: 0 }, o.seed ?? 1);
+  const L = gptLayers(g, { ...c, dropout: 0 }, o.seed ?? 1, o.lora && noDropout(o.lora));
   const D = c.embd;
   const H = c.heads;
   const d = D / H;
@@ -232,11 +262,11 @@ export function buildGptAttentionMap(
   c: GptConfig,
   T: number,
   layer: number,
-  o: { seed?: number } = {},
+  o: { seed?: number; lora?: LoraConfig } = {},
 ): { g: Graph; probs: Value } {
   if (layer < 0 || layer >= c.layers) throw new ShapeError('gpt', `layer ${layer} is not in [0, ${c.layers})`);
   const g = new Graph();
-  const L = gptLayers(g, { ...c, dropout: 0 }, o.seed ?? 1);
+  const L = gptLayers(g, { ...c, dropout: 0 }, o.seed ?? 1, o.lora && noDropout(o.lora));
   const H = c.heads;
   const d = c.embd / H;
   const ids = g.input('ids', [T], 'i32');

@@ -6,6 +6,8 @@ export {
   buildGptDecode,
   buildGptAttentionMap,
   gptLayers,
+  gptLoraModules,
+  GPT_LORA_TARGETS,
   gptParamCount,
   gptTensorSizes,
   checkGptConfig,
@@ -14,7 +16,9 @@ export {
   type GptDecodeGraph,
   type GptLayers,
 } from './graph';
-export { GptModel, readGptConfigFile, type GptOptimOptions, type GenerateOptions } from './model';
+export { GptModel, readGptConfigFile, type GptOptimOptions } from './model';
+export { GptInference, type GenerateOptions } from './inference';
+export { gptAdapterFiles, readGptAdapter, readAdapterConfig, GPT_ADAPTER_FILES } from './adapter';
 export {
   trainGpt,
   saveRun,

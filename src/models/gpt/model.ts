@@ -1,8 +1,9 @@
 // The GPT on the GPU: one compiled training step (forward, backward, clipping, AdamW — see
-// graph.ts for the choices), and inference graphs that share the trainer's weights (no copies):
-// evaluation loss, whole-sequence logits for sampling and beam search, a KV-cache decoding step,
-// and attention maps. Checkpoints are Hugging Face GPT-2 files plus our optimizer state
-// (hf.ts).
+// graph.ts for the choices), optionally LoRA (adapters trained, the rest frozen; merging), and
+// graphs that share the trainer's weights (no copies): evaluation loss, and through
+// inference.ts whole-sequence logits, a KV-cache decoding step and attention maps. Checkpoints
+// are Hugging Face GPT-2 files (or PEFT adapter files) plus our optimizer state (hf.ts,
+// adapter.ts).
 import type { GpuContext } from '../../gpu/device';
 import type { Profiler } from '../../gpu/profiler';
 import type { Value } from '../../graph/graph';
@@ -13,19 +14,13 @@ import { buildCheckpoint, parseCheckpoint, type JsonObject, type TrainingProgres
 import { saveSafetensors } from '../../io/safetensors';
 import { readGpt2Weights } from './folder';
 import { gpt2Config, toHf, type Params } from './hf';
-import { Rng } from '../../util/prng';
 import { checkFits } from '../../gpu/limits';
-import {
-  buildGpt,
-  buildGptAttentionMap,
-  buildGptDecode,
-  checkGptConfig,
-  gptParamCount,
-  gptTensorSizes,
-  type GptConfig,
-} from './graph';
+import { buildGpt, checkGptConfig, gptParamCount, gptTensorSizes, type GptConfig } from './graph';
 import type { LmBatch } from './data';
-import { argmax, beamSearch, sampleNext, type SampleOptions } from './sampling';
+import { loraShapes, mergeLora, type LoraAdapter, type LoraConfig, type LoraShape } from '../../nn/lora';
+import { gptAdapterFiles, readGptAdapter } from './adapter';
+import { argmax } from './sampling';
+import { GptInference, type GenerateOptions } from './inference';
 
 export interface GptOptimOptions {
   batch: number;
@@ -46,40 +41,42 @@ export interface GptOptimOptions {
   seed: number;
 }
 
-export interface GenerateOptions extends SampleOptions {
-  /** New tokens at most. */
-  tokens: number;
-  /** Beam width (≥ 1: beam search, which ignores temperature / top-k / top-p; 0 or absent: sampling). */
-  beam?: number;
-  /** Use the KV cache (default true; beam search always recomputes). */
-  kvCache?: boolean;
-  /** Stop once this returns true for the sequence so far (prompt included). */
-  stop?: (ids: number[]) => boolean;
-  /** Seed of the sampler (default 1). */
-  seed?: number;
-  /** Called with each new token. */
-  onToken?: (id: number) => void;
-}
-
 export class GptModel {
   private evalEx: Executor | null = null;
   private evalLossV: Value | null = null;
   private evalLogitsV: Value | null = null;
-  private logitsEx = new Map<number, { ex: Executor; logits: Value }>();
-  private decodeEx: { ex: Executor; logits: Value } | null = null;
+
+  /** Logits, sampling, KV-cache decoding and attention maps on the trainer's weights. */
+  readonly inference: GptInference;
+  /** The adapters' shapes (empty without LoRA), for PEFT's files and merging. */
+  readonly adapters: LoraShape[];
 
   private constructor(
     readonly ctx: GpuContext,
     readonly config: GptConfig,
     readonly optim: GptOptimOptions,
     readonly trainer: Trainer,
-  ) {}
+    /** The model's parameters in the training graph (base weights and adapters; no optimizer state). */
+    private readonly weights: Value[],
+    /** LoRA: adapters on the targeted Linears, every other weight frozen (null: full training). */
+    readonly lora: LoraConfig | null,
+    private readonly loraAdapters: LoraAdapter[],
+  ) {
+    this.adapters = loraShapes(loraAdapters);
+    this.inference = new GptInference(ctx, config, this.build, trainer.executor);
+  }
 
-  static async create(ctx: GpuContext, config: GptConfig, optim: GptOptimOptions): Promise<GptModel> {
+  static async create(
+    ctx: GpuContext,
+    config: GptConfig,
+    optim: GptOptimOptions,
+    o: { lora?: LoraConfig } = {},
+  ): Promise<GptModel> {
     // too large for this adapter: say so (tensor, size, limit) before building anything
     checkGptConfig(config);
     checkFits('gpt', gptTensorSizes(config, optim.batch), ctx.limits);
-    const m = buildGpt(config, optim.batch, config.block, { seed: optim.seed });
+    const m = buildGpt(config, optim.batch, config.block, { seed: optim.seed, lora: o.lora });
+    const weights = [...m.g.params.values()];
     const schedule = warmupCosine({
       lr: optim.lr,
       warmup: optim.warmup,
@@ -96,17 +93,37 @@ export class GptModel {
         beta1: optim.beta1 ?? 0.9,
         beta2: optim.beta2 ?? 0.95,
         eps: 1e-8,
-        weightDecay: optim.weightDecay ?? 0.1,
+        // LoRA runs default to no decay, as transformers' Trainer (weight_decay 0) does for PEFT
+        weightDecay: optim.weightDecay ?? (o.lora ? 0 : 0.1),
         // nanoGPT: weight decay on every parameter of rank >= 2 (matmul weights and embeddings)
         decay: (p) => p.shape.length >= 2,
       },
       { clip: optim.clip ?? 1, config: { model: { ...config }, optim: { ...optim } as unknown as JsonObject } },
     );
-    return new GptModel(ctx, config, optim, trainer);
+    return new GptModel(ctx, config, optim, trainer, weights, o.lora ?? null, m.layers.lora);
   }
 
+  /** Parameters of the model (base and adapters). */
   get params(): number {
-    return gptParamCount(this.config);
+    return gptParamCount(this.config) + this.adapterParams;
+  }
+
+  /** Parameters that train: all of them, or with LoRA only the adapters'. */
+  get trainableParams(): number {
+    return this.lora ? this.adapterParams : gptParamCount(this.config);
+  }
+
+  private get adapterParams(): number {
+    return this.trainer.params.filter((p) => this.isAdapterParam(p.name)).reduce((s, p) => s + p.size, 0);
+  }
+
+  private isAdapterParam(name: string): boolean {
+    return this.adapters.some((a) => a.names.includes(name));
+  }
+
+  /** Options of every graph built after the training graph: same seed and adapters. */
+  private get build(): { seed: number; lora?: LoraConfig } {
+    return this.lora ? { seed: this.optim.seed, lora: this.lora } : { seed: this.optim.seed };
   }
 
   get step(): number {
@@ -127,7 +144,7 @@ export class GptModel {
   /** Mean loss and (with `accuracy`) the top-1 next-token accuracy over the batches. */
   async evaluate(batches: LmBatch[], accuracy: boolean): Promise<{ loss: number; accuracy: number }> {
     if (!this.evalEx) {
-      const m = buildGpt(this.config, this.optim.batch, this.config.block, { seed: this.optim.seed, dropout: false });
+      const m = buildGpt(this.config, this.optim.batch, this.config.block, { ...this.build, dropout: false });
       this.evalEx = await Executor.compile(this.ctx, m.g, {
         outputs: [m.loss!, m.logits],
         shareParams: this.trainer.executor,
@@ -153,113 +170,31 @@ export class GptModel {
     return { loss: s / Math.max(1, batches.length), accuracy: n ? right / n : NaN };
   }
 
-  /**
-   * Next-token logits of each sequence (all the same length), recomputing the whole (last
-   * `block` tokens of the) sequence: a (B, block) graph, padded at the end; causal attention keeps
-   * the padding out of the rows read.
-   */
-  async nextLogits(seqs: number[][], profiler: Profiler | null = null): Promise<Float32Array[]> {
-    const B = seqs.length;
-    const T = this.config.block;
-    const V = this.config.vocabSize;
-    let e = this.logitsEx.get(B);
-    if (!e) {
-      const m = buildGpt(this.config, B, T, { seed: this.optim.seed, loss: false, dropout: false });
-      e = {
-        ex: await Executor.compile(this.ctx, m.g, {
-          outputs: [m.logits],
-          shareParams: this.trainer.executor,
-          label: 'gpt.logits',
-        }),
-        logits: m.logits,
-      };
-      this.logitsEx.set(B, e);
-    }
-    const ids = new Int32Array(B * T);
-    const last: number[] = [];
-    seqs.forEach((s, b) => {
-      const w = s.slice(-T);
-      ids.set(w, b * T);
-      last.push(w.length - 1);
-    });
-    e.ex.write('ids', ids);
-    const [logits] = await e.ex.step({ read: [e.logits], profiler });
-    return last.map((t, b) => (logits as Float32Array).slice((b * T + t) * V, (b * T + t + 1) * V));
+  /** Next-token logits of each sequence, recomputing it whole (GptInference.nextLogits). */
+  nextLogits(seqs: number[][], profiler: Profiler | null = null): Promise<Float32Array[]> {
+    return this.inference.nextLogits(seqs, profiler);
   }
 
   /** Feed one token at position p through the KV-cache step; its next-token logits. */
-  async decodeStep(id: number, p: number, profiler: Profiler | null = null): Promise<Float32Array> {
-    if (!this.decodeEx) {
-      const m = buildGptDecode(this.config, 1, { seed: this.optim.seed });
-      this.decodeEx = {
-        ex: await Executor.compile(this.ctx, m.g, {
-          outputs: [m.logits],
-          shareParams: this.trainer.executor,
-          label: 'gpt.decode',
-        }),
-        logits: m.logits,
-      };
-    }
-    const ex = this.decodeEx.ex;
-    ex.write('ids', Int32Array.of(id));
-    ex.write('positions', Int32Array.of(p));
-    ex.write('cache_pos', Int32Array.of(p));
-    ex.write('kv_len', Int32Array.of(p + 1));
-    return (await ex.step({ read: [this.decodeEx.logits], profiler }))[0] as Float32Array;
+  decodeStep(id: number, p: number, profiler: Profiler | null = null): Promise<Float32Array> {
+    return this.inference.decodeStep(id, p, profiler);
   }
 
   /** Prompt + new tokens. Sampling (seeded), greedy (temperature 0) or beam search. */
-  async generate(prompt: number[], o: GenerateOptions): Promise<number[]> {
-    if (!prompt.length) throw new Error('gpt.generate: the prompt needs at least one token');
-    if ((o.beam ?? 0) >= 1) {
-      const r = await beamSearch((seqs) => this.nextLogits(seqs), prompt, {
-        width: o.beam!,
-        tokens: o.tokens,
-        stop: o.stop,
-      });
-      r.seq.slice(prompt.length).forEach((t) => o.onToken?.(t));
-      return r.seq;
-    }
-    const rng = new Rng(o.seed ?? 1, 7);
-    const seq = prompt.slice();
-    const T = this.config.block;
-    const useCache = (o.kvCache ?? true) && prompt.length < T;
-    let logits: Float32Array | null = null;
-    if (useCache) for (let p = 0; p < seq.length; p++) logits = await this.decodeStep(seq[p]!, p);
-    for (let i = 0; i < o.tokens; i++) {
-      // past the context length the cache would need shifting positions: recompute instead (as nanoGPT crops)
-      if (!useCache || seq.length > T) logits = (await this.nextLogits([seq]))[0]!;
-      const t = sampleNext(logits!, rng, o);
-      seq.push(t);
-      o.onToken?.(t);
-      if (o.stop?.(seq)) break;
-      if (useCache && seq.length <= T && i + 1 < o.tokens) logits = await this.decodeStep(t, seq.length - 1);
-    }
-    return seq;
+  generate(prompt: number[], o: GenerateOptions): Promise<number[]> {
+    return this.inference.generate(prompt, o);
   }
 
   /** softmax(q·kᵀ/√d) (causal) of every head of `layer` over `ids` (≤ block): (H, T, T), rows sum to 1. */
-  async attentionMap(ids: number[], layer: number): Promise<{ heads: number; T: number; probs: Float32Array }> {
-    const T = Math.min(ids.length, this.config.block);
-    const m = buildGptAttentionMap(this.config, T, layer, { seed: this.optim.seed });
-    const ex = await Executor.compile(this.ctx, m.g, {
-      outputs: [m.probs],
-      shareParams: this.trainer.executor,
-      label: 'gpt.attention_map',
-    });
-    try {
-      ex.write('ids', Int32Array.from(ids.slice(-T)));
-      const [p] = await ex.step({ read: [m.probs] });
-      return { heads: this.config.heads, T, probs: p as Float32Array };
-    } finally {
-      ex.destroy();
-    }
+  attentionMap(ids: number[], layer: number): Promise<{ heads: number; T: number; probs: Float32Array }> {
+    return this.inference.attentionMap(ids, layer);
   }
 
   /**
    * Checkpoint files: model.safetensors (Hugging Face GPT-2 names and layouts), config.json
    * (GPT2Config fields, our run state under "shadergrad"), optimizer.safetensors (AdamW state
-   * under our parameter names) and, when given, tokenizer.json.
+   * under our parameter names) and, when given, tokenizer.json. A LoRA model writes PEFT's
+   * adapter files instead of the (frozen, unchanged) model, and its run state in shadergrad.json.
    */
   async save(
     progress: JsonObject = {},
@@ -267,49 +202,67 @@ export class GptModel {
     ids: { bosId?: number; eosId?: number } = {},
   ): Promise<Record<string, Uint8Array>> {
     const ck = parseCheckpoint(await this.trainer.save(progress));
-    const hf = toHf(ck.params, this.config);
-    const tensors: Record<string, { dtype: 'F32'; shape: readonly number[]; data: Float32Array }> = {};
-    for (const [n, t] of Object.entries(hf)) tensors[n] = { dtype: 'F32', shape: t.shape, data: t.data };
-    const optimizer = buildCheckpoint({
+    const run = { model: { ...this.config }, run: ck.config, progress: ck.progress };
+    const files = this.lora
+      ? { ...(await this.adapterFiles()), 'shadergrad.json': jsonBytes({ ...run, lora: { ...this.lora } }) }
+      : modelFiles(ck.params, this.config, ids, run);
+    files['optimizer.safetensors'] = buildCheckpoint({
       params: ck.params,
       optimizer: ck.optimizer,
       config: {},
       progress: ck.progress,
     })['optimizer.safetensors'];
-    const config = gpt2Config(this.config, {
-      ...ids,
-      extra: { shadergrad: { model: { ...this.config }, run: ck.config, progress: ck.progress } },
-    });
-    const files: Record<string, Uint8Array> = {
-      'model.safetensors': saveSafetensors(tensors, { format: 'pt' }),
-      'config.json': new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`),
-      'optimizer.safetensors': optimizer,
-    };
     if (tokenizer) files['tokenizer.json'] = new TextEncoder().encode(`${JSON.stringify(tokenizer)}\n`);
     return files;
   }
 
   /**
-   * Load files written by `save` (same config). With optimizer.safetensors the optimizer state
-   * and step are restored too (training continues exactly); without it only the weights.
+   * model.safetensors and config.json of the model's weights as they are now: after
+   * mergeAdapters, the fine-tuned model as a plain GPT-2 folder.
+   */
+  async saveWeights(ids: { bosId?: number; eosId?: number } = {}): Promise<Record<string, Uint8Array>> {
+    const params: Params = {};
+    for (const p of this.weights)
+      if (!this.isAdapterParam(p.name))
+        params[p.name] = { shape: [...p.shape], data: (await this.trainer.executor.read(p)) as Float32Array };
+    return modelFiles(params, this.config, ids, { model: { ...this.config } });
+  }
+
+  /**
+   * Load files written by `save` (same config; for a LoRA model the adapter files, its base
+   * weights loaded first). With optimizer.safetensors the optimizer state and step are restored
+   * too (training continues exactly); without it only the weights.
    */
   load(files: Readonly<Record<string, Uint8Array>>): TrainingProgress {
-    const cfg = readGptConfigFile(files);
-    const params = readGpt2Weights(files['model.safetensors']!, this.config);
+    const lora = files['adapter_model.safetensors'] !== undefined;
+    const state = lora
+      ? files['shadergrad.json']
+        ? jsonOf(files, 'shadergrad.json')
+        : {}
+      : readGptConfigFile(files)['shadergrad'];
     const progress: TrainingProgress = {
-      ...((cfg['shadergrad'] as { progress?: TrainingProgress } | undefined)?.progress ?? { step: 0 }),
+      ...((state as { progress?: TrainingProgress } | undefined)?.progress ?? { step: 0 }),
     };
+    const params = lora
+      ? readGptAdapter(files, this.adapters, this.needLora('load').r)
+      : readGpt2Weights(files['model.safetensors']!, this.config);
     if (!files['optimizer.safetensors']) {
-      this.loadWeights(params);
+      if (lora) this.loadAdapter(files);
+      else this.loadWeights(params);
       return { ...progress, step: this.trainer.step };
     }
     return this.trainer.restore(params, files['optimizer.safetensors'], progress);
   }
 
-  /** Write weights in our names (e.g. openGptFolder's `params`, from any GPT-2 folder); the optimizer state is untouched. */
+  /**
+   * Write weights in our names (e.g. openGptFolder's `params`, from any GPT-2 folder); the
+   * optimizer state is untouched. Every base weight must be there; adapter weights are written
+   * when present (a base model's folder has none: the adapters keep their initial values).
+   */
   loadWeights(params: Params): void {
-    for (const p of this.trainer.params) {
+    for (const p of this.weights) {
       const t = params[p.name];
+      if (!t && this.isAdapterParam(p.name)) continue;
       if (!t) throw new Error(`gpt checkpoint: no parameter "${p.name}"`);
       if (t.data.length !== p.size)
         throw new Error(`gpt checkpoint: "${p.name}" has ${t.data.length} values, the model needs ${p.size}`);
@@ -317,10 +270,49 @@ export class GptModel {
     }
   }
 
+  /** The LoRA adapters as PEFT's files (adapter_config.json, adapter_model.safetensors). */
+  async adapterFiles(baseModel?: string): Promise<Record<string, Uint8Array>> {
+    const lora = this.needLora('adapterFiles');
+    const params: Params = {};
+    for (const p of this.weights)
+      if (this.isAdapterParam(p.name))
+        params[p.name] = { shape: [...p.shape], data: (await this.trainer.executor.read(p)) as Float32Array };
+    return gptAdapterFiles(lora, this.adapters, params, baseModel);
+  }
+
+  /** Load an adapter's weights (PEFT's files, ours or PEFT's, same r and target modules). */
+  loadAdapter(files: Readonly<Record<string, Uint8Array>>): void {
+    const lora = this.needLora('loadAdapter');
+    for (const [n, t] of Object.entries(readGptAdapter(files, this.adapters, lora.r)))
+      this.trainer.executor.write(n, t.data);
+  }
+
+  /**
+   * Fold every adapter into its base weights (W ← W + (α/r)·A·B) and zero its B: the model then
+   * computes the same function with the adapters contributing nothing, and the base weights
+   * (e.g. `save` of a full model) carry the fine-tuning.
+   */
+  async mergeAdapters(): Promise<void> {
+    const lora = this.needLora('mergeAdapters');
+    const ex = this.trainer.executor;
+    for (const a of this.loraAdapters) {
+      const A = (await ex.read(a.A)) as Float32Array;
+      for (const [j, lin] of a.spec.linears.entries()) {
+        const B = (await ex.read(a.B[j]!)) as Float32Array;
+        ex.write(lin.weight.name, mergeLora((await ex.read(lin.weight)) as Float32Array, A, B, lora.r, a.scale));
+        ex.write(a.B[j]!.name, new Float32Array(B.length));
+      }
+    }
+  }
+
+  private needLora(what: string): LoraConfig {
+    if (!this.lora) throw new Error(`gpt.${what}: this model has no LoRA adapters (create it with { lora })`);
+    return this.lora;
+  }
+
   destroy(): void {
     this.evalEx?.destroy();
-    for (const e of this.logitsEx.values()) e.ex.destroy();
-    this.decodeEx?.ex.destroy();
+    this.inference.destroy();
     this.trainer.destroy();
   }
 }
@@ -330,4 +322,27 @@ export function readGptConfigFile(files: Readonly<Record<string, Uint8Array>>): 
   const bytes = files['config.json'];
   if (!bytes) throw new Error('gpt checkpoint: missing config.json');
   return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+}
+
+function jsonBytes(j: object): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(j, null, 2)}\n`);
+}
+
+function jsonOf(files: Readonly<Record<string, Uint8Array>>, name: string): Record<string, unknown> {
+  return JSON.parse(new TextDecoder().decode(files[name])) as Record<string, unknown>;
+}
+
+/** model.safetensors (GPT-2's names and layouts) and config.json (GPT2Config, `run` under "shadergrad"). */
+function modelFiles(
+  params: Params,
+  c: GptConfig,
+  ids: { bosId?: number; eosId?: number },
+  run: JsonObject,
+): Record<string, Uint8Array> {
+  const tensors: Record<string, { dtype: 'F32'; shape: readonly number[]; data: Float32Array }> = {};
+  for (const [n, t] of Object.entries(toHf(params, c))) tensors[n] = { dtype: 'F32', shape: t.shape, data: t.data };
+  return {
+    'model.safetensors': saveSafetensors(tensors, { format: 'pt' }),
+    'config.json': jsonBytes(gpt2Config(c, { ...ids, extra: { shadergrad: run } })),
+  };
 }
