@@ -96,6 +96,9 @@ try {
   );
   const baselines = baselineLine(result.metrics);
   if (baselines) console.log(baselines);
+  // a fine-tuning run (--init) shows the base model's sample from the same prompt first
+  if (typeof result.metrics['sample_before'] === 'string')
+    console.log(`sample before training:\n${result.metrics['sample_before']}`);
   if (typeof result.metrics.sample === 'string') console.log(`sample:\n${result.metrics.sample}`);
   console.log(`wrote ${path.join(args.out, 'metrics.json')} and ${Object.keys(result.files).join(', ')}`);
 } catch (e) {

@@ -2,8 +2,9 @@
 // `npm run train -- gpt`: the built-in stories corpus (src/text/stories.ts) or --corpus FILE,
 // char or BPE tokens, the model and optimizer of src/models/gpt/; returns the metrics and the
 // checkpoint files (Hugging Face GPT-2 model.safetensors + config.json, tokenizer.json,
-// optimizer.safetensors). `--resume DIR` arrives as base64 files named `resume/<file>`.
-import { gpt, text, type GpuContext } from '../../src/index';
+// optimizer.safetensors). `--resume DIR` arrives as base64 files named `resume/<file>`, `--init DIR`
+// (fine-tuning a trained model, with --lora R its LoRA adapters only) as `init/<file>`.
+import { gpt, nn, text, type GpuContext } from '../../src/index';
 import { fromBase64 } from '../common/base64';
 
 const G = gpt.GPT_TRAIN_DEFAULTS;
@@ -24,11 +25,27 @@ export interface GptJobProgress {
 }
 
 /** `--resume DIR`'s files, which the CLI sends as base64 under `resume/<file>` (undefined when none). */
-export function resumeFiles(files: Readonly<Record<string, string>>): Record<string, Uint8Array> | undefined {
-  const names = Object.keys(files).filter((k) => k.startsWith('resume/'));
+export function resumeFiles(
+  files: Readonly<Record<string, string>>,
+  prefix = 'resume/',
+): Record<string, Uint8Array> | undefined {
+  const names = Object.keys(files).filter((k) => k.startsWith(prefix));
   return names.length
-    ? Object.fromEntries(names.map((k) => [k.slice('resume/'.length), fromBase64(files[k]!)]))
+    ? Object.fromEntries(names.map((k) => [k.slice(prefix.length), fromBase64(files[k]!)]))
     : undefined;
+}
+
+/** --lora R (0: off), --lora-alpha, --lora-dropout and --lora-targets as a LoraConfig. */
+function loraOf(opt: Record<string, FlagValue>): nn.LoraConfig | undefined {
+  const r = typeof opt['lora'] === 'number' ? opt['lora'] : G.lora.r;
+  if (!r) return undefined;
+  const targets = typeof opt['lora-targets'] === 'string' ? opt['lora-targets'] : G.lora.targets;
+  return {
+    r,
+    alpha: typeof opt['lora-alpha'] === 'number' ? opt['lora-alpha'] : G.lora.alpha,
+    dropout: typeof opt['lora-dropout'] === 'number' ? opt['lora-dropout'] : G.lora.dropout,
+    targets: targets.split(',').map((t) => t.trim()),
+  };
 }
 
 export async function gptJob(
@@ -62,6 +79,9 @@ export async function gptJob(
     prompt: typeof opt['prompt'] === 'string' ? (opt['prompt'] as string) : undefined,
     sampleTokens: G.sampleTokens,
     resume,
+    init: resumeFiles(job.files, 'init/'),
+    lora: loraOf(opt),
+    baseModel: typeof opt['init'] === 'string' ? opt['init'] : undefined,
     onEval: (e) => {
       val = e.valLoss;
     },
@@ -78,6 +98,8 @@ export async function gptJob(
   });
   try {
     const checkpoint = await gpt.saveRun(run);
+    if (opt['merge'] === true && run.model.lora)
+      for (const [n, b] of Object.entries(await gpt.saveMerged(run))) checkpoint[`merged/${n}`] = b;
     const floor = stories ? text.splitStories(stories).valNatsPerChar : null;
     return {
       metrics: {

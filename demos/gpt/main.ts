@@ -152,15 +152,16 @@ async function train(resume?: Record<string, Uint8Array>): Promise<void> {
   }
 }
 
-/** A model for inference from checkpoint files (model.safetensors, config.json, tokenizer.json or vocab.json + merges.txt). */
+/** A model for inference from checkpoint files (model.safetensors, config.json, tokenizer.json or vocab.json + merges.txt; adapter files). */
 async function modelFromFiles(
   ctx: GpuContext,
   files: Record<string, Uint8Array>,
 ): Promise<{ model: gpt.GptModel; tokenizer: text.Tokenizer; dataCounter: number }> {
-  const { config, tokenizer } = gpt.openGptFolder(files); // every file checked before the GPU is touched
-  const model = await gpt.GptModel.create(ctx, config, { batch: 1, lr: 1e-3, warmup: 0, decaySteps: 1, seed: 1 });
-  const prog = model.load(files); // ours or a Hugging Face folder (F16/BF16 widened): weights, and our run state if any
-  return { model, tokenizer, dataCounter: typeof prog['dataCounter'] === 'number' ? prog['dataCounter'] : 0 };
+  // ours or a Hugging Face folder (F16/BF16 widened), with a LoRA adapter when its files are there
+  // (flat or under adapter/): every file is checked before the GPU is touched
+  const { base, adapter } = gpt.splitAdapterFiles(files);
+  const { model, tokenizer, progress } = await gpt.openGptModel(ctx, base, adapter);
+  return { model, tokenizer, dataCounter: typeof progress['dataCounter'] === 'number' ? progress['dataCounter'] : 0 };
 }
 
 interface GenerateRequest {
@@ -178,7 +179,7 @@ async function generate(
   c: NonNullable<typeof current>,
   r: GenerateRequest,
   onText?: (s: string) => void,
-): Promise<{ text: string; tokens: number; seconds: number }> {
+): Promise<{ text: string; tokens: number; seconds: number; ids: number[] }> {
   text.checkEncodable(c.tokenizer, r.prompt, 'the prompt');
   const prompt = c.tokenizer.encode(r.prompt);
   const out: number[] = [];
@@ -199,6 +200,7 @@ async function generate(
   return {
     text: c.tokenizer.decode(seq),
     tokens: seq.length - prompt.length,
+    ids: seq,
     seconds: (performance.now() - t0) / 1000,
   };
 }
@@ -209,7 +211,7 @@ declare global {
       generate(
         files: Record<string, string>,
         r: GenerateRequest,
-      ): Promise<Settled<{ text: string; tokens: number; seconds: number }>>;
+      ): Promise<Settled<{ text: string; tokens: number; seconds: number; ids: number[] }>>;
     };
   }
 }

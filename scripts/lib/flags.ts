@@ -65,6 +65,9 @@ export const FLAG_MAX: Readonly<Record<string, readonly [number, boolean]>> = {
   'finetune-lr': [10, false],
   alpha: [10, false],
   dropout: [1, true],
+  lora: [4096, false],
+  'lora-alpha': [65_536, false],
+  'lora-dropout': [1, true],
   sample: [1, false],
   'stop-loss': [100, false],
 };
@@ -287,7 +290,42 @@ export const MODELS: readonly ModelSpec[] = [
       {
         name: 'resume',
         kind: 'string',
-        help: 'continue from a checkpoint folder written by a gpt run (model, optimizer and data position)',
+        help: 'continue from a checkpoint folder written by a gpt run (model, optimizer and data position; a LoRA run also needs --init)',
+      },
+      {
+        name: 'init',
+        kind: 'string',
+        metavar: 'DIR',
+        help: 'start from a trained model: a folder from a gpt run or a Hugging Face GPT-2 folder (its size and tokenizer; --layers, --embd, … are ignored)',
+      },
+      {
+        name: 'lora',
+        kind: 'int',
+        min: 0,
+        default: G.lora.r,
+        metavar: 'R',
+        help: 'with --init: train rank-R LoRA adapters only, every base weight frozen (0: train every weight)',
+      },
+      {
+        name: 'lora-alpha',
+        kind: 'number',
+        min: 0,
+        minExclusive: true,
+        default: G.lora.alpha,
+        help: 'LoRA α (the update is scaled by α/R)',
+      },
+      { name: 'lora-dropout', kind: 'number', min: 0, default: G.lora.dropout, help: 'dropout on the adapters’ input' },
+      {
+        name: 'lora-targets',
+        kind: 'string',
+        metavar: 'LIST',
+        default: G.lora.targets,
+        help: 'comma-separated GPT-2 module names to adapt (PEFT’s target_modules: c_attn, c_proj, c_fc, attn.c_proj, mlp.c_proj, h.0.attn.c_attn, …)',
+      },
+      {
+        name: 'merge',
+        kind: 'bool',
+        help: 'with --lora: also write merged/, the base model with the adapters folded in (a plain GPT-2 folder)',
       },
       {
         name: 'checkpoint-every',

@@ -73,6 +73,37 @@ export function openGptFolderAt(
   return { folder: about(label, () => gpt.openGptFolder(files)), files };
 }
 
+/**
+ * A LoRA adapter folder (PEFT's adapter files; ours also carry optimizer and run state) and the
+ * base model it adapts: `base` if given, else adapter_config.json's base_model_name_or_path (a
+ * folder, as PEFT records it: absolute, or relative to the working directory or to the adapter).
+ */
+export function openGptAdapterAt(
+  label: string,
+  dir: string,
+  base?: string,
+): { base: string; folder: gpt.GptFolder; files: Record<string, Uint8Array>; adapter: Record<string, Uint8Array> } {
+  const adapter = readFolder(label, dir, gpt.GPT_LORA_RUN_FILES);
+  about(label, () => gpt.readAdapterConfig(adapter));
+  const named = about(label, () => {
+    const j = JSON.parse(new TextDecoder().decode(adapter['adapter_config.json'])) as Record<string, unknown>;
+    return typeof j['base_model_name_or_path'] === 'string' ? j['base_model_name_or_path'] : null;
+  });
+  const candidates = base ? [base] : named ? [named, path.join(dir, named)] : [];
+  const found = candidates.find((c) => statOf(path.join(c, 'config.json'))?.isFile());
+  if (!found)
+    throw new InputError(
+      `${label}: a LoRA adapter, and its base model ${base ?? named ?? '(adapter_config.json names none)'} is not a folder here: give it with --base DIR`,
+    );
+  const { folder, files } = openGptFolderAt(`${label}: base model ${found}`, found);
+  return { base: found, folder, files, adapter };
+}
+
+/** Whether `dir` holds a LoRA adapter (adapter_config.json) rather than a whole model. */
+export function isAdapterFolder(dir: string): boolean {
+  return statOf(path.join(dir, 'adapter_config.json')) !== null && statOf(path.join(dir, 'model.safetensors')) === null;
+}
+
 /** The files of a BERT folder (Hugging Face's layout, plus our optimizer state). */
 export const BERT_FILES = [
   'model.safetensors',

@@ -6,10 +6,20 @@
 // one place; this module only feeds them. A refusal is an InputError (exit 2, one line).
 import { accessSync, constants, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { InputError, gpt, bert, text, evaluation } from '../../src/index';
+import { InputError, gpt, bert, text, evaluation, nn } from '../../src/index';
 import type { TrainArgs } from './cli';
 import type { FlagValue } from './flags';
-import { BERT_FILES, about, aboutAsync, asBase64, openGptFolderAt, readFolder, readTextFile, statOf } from './folders';
+import {
+  BERT_FILES,
+  about,
+  aboutAsync,
+  asBase64,
+  isAdapterFolder,
+  openGptFolderAt,
+  readFolder,
+  readTextFile,
+  statOf,
+} from './folders';
 
 /**
  * --out: refuse a file, a folder that is not empty (unless resuming or --force) and a place no folder can
@@ -33,18 +43,67 @@ export function checkOutDir(out: string, mayBeUsed: boolean): void {
 }
 
 type Options = Readonly<Record<string, FlagValue>>;
+
 const num = (o: Options, k: string): number => {
   const v = o[k];
   if (typeof v !== 'number') throw new Error(`validate: option --${k} has no number (a ModelSpec default is missing)`);
   return v;
 };
 
-/** GPT: the config rules, the corpus long enough for --block, --prompt and --resume. */
+/** --init DIR (a model to fine-tune) and --lora: the folder opened, the LoRA flags checked against its modules. */
+function checkGptInit(
+  a: TrainArgs,
+  files: Record<string, string>,
+): { config: gpt.GptConfig; tok: text.Tokenizer } | null {
+  const o = a.options;
+  const lora = typeof o.lora === 'number' && o.lora > 0;
+  if (typeof o.init !== 'string') {
+    if (lora) throw new InputError('--lora: LoRA fine-tunes a trained model: give its folder with --init DIR');
+    if (o.merge === true) throw new InputError('--merge: only a LoRA run (--init DIR --lora R) has adapters to merge');
+    return null;
+  }
+  if (o.merge === true && !lora) throw new InputError('--merge: only a LoRA run (--lora R) has adapters to merge');
+  const { folder, files: raw } = openGptFolderAt(`--init ${o.init}`, o.init);
+  delete raw['optimizer.safetensors']; // a fine-tuning run starts its own optimizer
+  Object.assign(files, asBase64(raw, 'init/'));
+  if (lora)
+    about('--lora-targets', () =>
+      gpt.checkGptLoraTargets(
+        folder.config,
+        String(o['lora-targets'])
+          .split(',')
+          .map((t) => t.trim()),
+      ),
+    );
+  about('--lora', () =>
+    nn.checkLoraConfig({
+      r: lora ? Number(o.lora) : 1,
+      alpha: num(o, 'lora-alpha'),
+      dropout: num(o, 'lora-dropout'),
+      targets: String(o['lora-targets']).split(','),
+    }),
+  );
+  return { config: { ...folder.config, dropout: num(o, 'dropout') }, tok: folder.tokenizer };
+}
+
+/** GPT: the config rules, the corpus long enough for --block, --prompt, --init and --resume. */
 function checkGpt(a: TrainArgs, corpus: string | undefined, files: Record<string, string>): void {
   const o = a.options;
   let config: gpt.GptConfig;
   let tok: text.Tokenizer | null = null;
-  if (typeof o.resume === 'string') {
+  const init = checkGptInit(a, files);
+  if (typeof o.resume === 'string' && isAdapterFolder(o.resume)) {
+    if (!init)
+      throw new InputError(
+        `--resume ${o.resume}: a LoRA run: give its base model too (--init DIR, as when it started)`,
+      );
+    const raw = readFolder(`--resume ${o.resume}`, o.resume, gpt.GPT_LORA_RUN_FILES);
+    about(`--resume ${o.resume}`, () => gpt.readAdapterConfig(raw));
+    Object.assign(files, asBase64(raw, 'resume/'));
+    ({ config, tok } = init);
+    if (corpus !== undefined)
+      text.checkEncodable(tok, corpus, `--corpus ${String(o.corpus)} (with the base model's tokenizer)`);
+  } else if (typeof o.resume === 'string') {
     const { folder, files: raw } = openGptFolderAt(`--resume ${o.resume}`, o.resume);
     if (!raw['tokenizer.json'])
       throw new InputError(
@@ -55,6 +114,10 @@ function checkGpt(a: TrainArgs, corpus: string | undefined, files: Record<string
     tok = folder.tokenizer;
     if (corpus !== undefined)
       text.checkEncodable(tok, corpus, `--corpus ${String(o.corpus)} (with the checkpoint's tokenizer)`);
+  } else if (init) {
+    ({ config, tok } = init);
+    if (corpus !== undefined)
+      text.checkEncodable(tok, corpus, `--corpus ${String(o.corpus)} (with the base model's tokenizer)`);
   } else {
     const bpe = o.tokenizer === 'bpe';
     if (corpus !== undefined && !bpe) tok = text.CharTokenizer.train(corpus);

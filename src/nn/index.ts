@@ -18,6 +18,7 @@ export {
   attachLora,
   checkLoraConfig,
   isTarget,
+  matchTargets,
   loraShapes,
   mergeLora,
   type LoraConfig,

@@ -52,6 +52,19 @@ export function isTarget(module: string, targets: readonly string[]): boolean {
   return targets.some((t) => module === t || module.endsWith(`.${t}`));
 }
 
+/**
+ * The modules `targets` picks (PEFT's rule); throws, naming the targets and the kinds of module
+ * on offer, when it picks none.
+ */
+export function matchTargets(modules: readonly string[], targets: readonly string[]): string[] {
+  const chosen = modules.filter((m) => isTarget(m, targets));
+  if (!chosen.length) {
+    const kinds = [...new Set(modules.map((m) => m.split('.').slice(-2).join('.')))];
+    throw new InputError(`lora: no module matches the targets ${targets.join(', ')} (modules: ${kinds.join(', ')})`);
+  }
+  return chosen;
+}
+
 /** One module's adapter: A shared by its Linears, one B per Linear. */
 export class LoraAdapter {
   readonly A: Value;
@@ -119,11 +132,13 @@ export class LoraAdapter {
 export function attachLora(g: Graph, offered: LoraModule[], c: LoraConfig, seed: number): LoraAdapter[] {
   checkLoraConfig(c);
   const rng = new Rng(seed, 0x10a);
-  const chosen = offered.filter((m) => isTarget(m.module, c.targets));
-  if (!chosen.length) {
-    const kinds = [...new Set(offered.map((m) => m.module.split('.').slice(-2).join('.')))];
-    throw new InputError(`lora: no module matches the targets ${c.targets.join(', ')} (modules: ${kinds.join(', ')})`);
-  }
+  const names = new Set(
+    matchTargets(
+      offered.map((m) => m.module),
+      c.targets,
+    ),
+  );
+  const chosen = offered.filter((m) => names.has(m.module));
   const adapters = chosen.map((m, i) => new LoraAdapter(g, m, c, rng, (seed * 4099 + i + 1) >>> 0));
   const own = new Set(adapters.flatMap((a) => a.names));
   g.freeze((name) => !own.has(name));

@@ -124,13 +124,35 @@ export function peftAdapterConfig(c: LoraConfig, o: PeftConfigOptions): Record<s
   };
 }
 
+const UNSUPPORTED = [
+  'exclude_modules',
+  'layers_to_transform',
+  'modules_to_save',
+  'target_parameters',
+  'trainable_token_indices',
+  'layer_replication',
+  'alora_invocation_tokens',
+  'use_bdlora',
+] as const;
+
+function isEmptyObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Object.keys(v).length;
+}
+
 /** Our LoraConfig from an adapter_config.json; refuses what we cannot run, naming the field. */
 export function loraConfigOfPeft(json: Record<string, unknown>): LoraConfig {
   const bad = (why: string): never => {
     throw new InputError(`adapter_config.json: ${why}`);
   };
   if (json['peft_type'] !== 'LORA') bad(`peft_type is ${JSON.stringify(json['peft_type'])}, only "LORA" is supported`);
-  for (const k of ['use_rslora', 'use_dora'] as const) if (json[k] === true) bad(`${k} is not supported`);
+  for (const k of ['use_rslora', 'use_dora', 'use_qalora', 'lora_bias'] as const)
+    if (json[k] === true) bad(`${k} is not supported`);
+  // PEFT features that change which weights exist or what they compute: refused when set
+  for (const k of UNSUPPORTED) {
+    const v = json[k];
+    const set = v !== undefined && v !== null && !(Array.isArray(v) && !v.length) && !isEmptyObject(v);
+    if (set) bad(`${k} is set (${JSON.stringify(v).slice(0, 60)}), a PEFT feature this engine does not run`);
+  }
   if (json['bias'] !== undefined && json['bias'] !== 'none') bad(`bias "${String(json['bias'])}" is not supported`);
   for (const k of ['rank_pattern', 'alpha_pattern'] as const) {
     const v = json[k];

@@ -1,7 +1,8 @@
 // LoRA on the GPU (src/nn/lora.ts on the mini GPT): at step 0 the adapted model's logits are the
 // base model's bit for bit; its adapter gradients match the float64 reference of the whole
 // model; training moves only the adapters; merged and unmerged logits agree; the adapter files
-// (PEFT's) save and load so that training continues exactly.
+// (PEFT's) save and load so that training continues exactly; an adapter PEFT itself saved
+// (test/fixtures/peft_gpt2_lora, scripts/compare/peft_lora_fixture.py) gives PeftModel's logits.
 import { test } from '../harness/gpu';
 import { assert, assertClose, assertIdentical } from '../harness/assert';
 import { gradients } from '../../src/graph/autograd';
@@ -14,6 +15,15 @@ import { randomBatch } from '../../src/models/gpt/data';
 import type { Params } from '../../src/models/gpt/hf';
 import type { LoraConfig } from '../../src/nn/lora';
 import { loadSafetensors } from '../../src/io/safetensors';
+import { openGptFolder } from '../../src/models/gpt/folder';
+import { readAdapterConfig } from '../../src/models/gpt/adapter';
+import modelUrl from '../fixtures/hf_gpt2_f16/model.safetensors?url';
+import configUrl from '../fixtures/hf_gpt2_f16/config.json?url';
+import vocabUrl from '../fixtures/hf_gpt2_f16/vocab.json?url';
+import mergesUrl from '../fixtures/hf_gpt2_f16/merges.txt?url';
+import adapterConfigUrl from '../fixtures/peft_gpt2_lora/adapter_config.json?url';
+import adapterModelUrl from '../fixtures/peft_gpt2_lora/adapter_model.safetensors?url';
+import adapterExpectedUrl from '../fixtures/peft_gpt2_lora/expected.json?url';
 
 const TINY: GptConfig = { vocabSize: 13, block: 8, layers: 2, heads: 2, embd: 8, dropout: 0, bias: true };
 const LORA: LoraConfig = { r: 3, alpha: 6, dropout: 0, targets: ['c_attn', 'c_proj', 'c_fc'] };
@@ -177,4 +187,47 @@ test('lora: save (PEFT adapter files) → load continues training exactly', asyn
   for (const b of batches.slice(3)) resumed.push((await c.trainStep(b, true))!);
   c.destroy();
   assertIdentical(resumed, straight.slice(3), 'losses of steps 4-6 after save → load');
+});
+
+async function bytes(url: string): Promise<Uint8Array> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`fetch ${url}: ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+test('lora: an adapter PEFT saved (on a transformers GPT-2 folder) gives PeftModel’s logits within 1e-4', async ({
+  ctx,
+}) => {
+  const folder = openGptFolder({
+    'model.safetensors': await bytes(modelUrl),
+    'config.json': await bytes(configUrl),
+    'vocab.json': await bytes(vocabUrl),
+    'merges.txt': await bytes(mergesUrl),
+  });
+  const adapter = {
+    'adapter_config.json': await bytes(adapterConfigUrl),
+    'adapter_model.safetensors': await bytes(adapterModelUrl),
+  };
+  const want = JSON.parse(new TextDecoder().decode(await bytes(adapterExpectedUrl))) as {
+    ids: number[];
+    logits: number[][];
+  };
+  const lora = readAdapterConfig(adapter);
+  assert(lora.r === 4 && lora.alpha === 12 && lora.targets.length === 3, JSON.stringify(lora));
+  const m = await GptModel.create(ctx, folder.config, { batch: 1, lr: 0, warmup: 0, decaySteps: 1, seed: 1 }, { lora });
+  try {
+    m.loadWeights(folder.params);
+    m.loadAdapter(adapter);
+    for (let t = 1; t <= want.ids.length; t++) {
+      const [got] = await m.nextLogits([want.ids.slice(0, t)]);
+      assertClose(
+        got!,
+        Float32Array.from(want.logits[t - 1]!),
+        { atol: 1e-4, rtol: 1e-4 },
+        `logits at position ${t - 1}`,
+      );
+    }
+  } finally {
+    m.destroy();
+  }
 });

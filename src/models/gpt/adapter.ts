@@ -10,6 +10,13 @@ import { inFile, jsonObjectOf } from '../../io/files';
 import type { Params } from './hf';
 
 export const GPT_ADAPTER_FILES = ['adapter_config.json', 'adapter_model.safetensors'] as const;
+/** A LoRA run's folder: the adapter, our optimizer state and run state, the tokenizer. */
+export const GPT_LORA_RUN_FILES = [
+  ...GPT_ADAPTER_FILES,
+  'optimizer.safetensors',
+  'shadergrad.json',
+  'tokenizer.json',
+] as const;
 
 /** adapter_config.json and adapter_model.safetensors of the adapters `shapes` with values `params` (our names). */
 export function gptAdapterFiles(

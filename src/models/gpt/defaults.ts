@@ -26,4 +26,9 @@ export const GPT_TRAIN_DEFAULTS = {
   evalIters: 8,
   sampleTokens: 200,
   corpusChars: 300_000,
+  /**
+   * Fine-tuning with --init --lora R: PEFT's LoraConfig defaults (lora_alpha 8, lora_dropout 0,
+   * and for GPT-2 target_modules c_attn); r 0 means LoRA off (every weight trains).
+   */
+  lora: { r: 0, alpha: 8, dropout: 0, targets: 'c_attn' },
 } as const;

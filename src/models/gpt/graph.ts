@@ -20,7 +20,7 @@
 // to Hugging Face GPT-2's names and layouts.
 import { Graph, type Value } from '../../graph/graph';
 import { Dropout, LayerNorm, TransformerBlock, Rng } from '../../nn/layers';
-import { attachLora, type LoraAdapter, type LoraConfig, type LoraModule } from '../../nn/lora';
+import { attachLora, matchTargets, type LoraAdapter, type LoraConfig, type LoraModule } from '../../nn/lora';
 import { normal } from '../../nn/init';
 import { InputError, ShapeError } from '../../util/errors';
 import { ATTENTION_MAX_HEAD_DIM } from '../../ops/attention';
@@ -108,6 +108,18 @@ export const GPT_LORA_TARGETS = ['c_attn'];
  * value (one adapter with a shared A), attn.c_proj our attn.out, mlp.c_fc / mlp.c_proj our
  * mlp.fc / mlp.proj.
  */
+/** The names gptLoraModules offers for a model of `layers` blocks (no graph needed). */
+export function gptLoraModuleNames(layers: number): string[] {
+  return Array.from({ length: layers }, (_, i) =>
+    ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'].map((m) => `transformer.h.${i}.${m}`),
+  ).flat();
+}
+
+/** Throws (InputError, naming the modules on offer) when `targets` adapts no module of `c`. */
+export function checkGptLoraTargets(c: GptConfig, targets: readonly string[]): void {
+  matchTargets(gptLoraModuleNames(c.layers), targets);
+}
+
 export function gptLoraModules(blocks: readonly TransformerBlock[]): LoraModule[] {
   return blocks.flatMap((b, i) => {
     const pre = `transformer.h.${i}.`;

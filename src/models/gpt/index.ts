@@ -7,6 +7,8 @@ export {
   buildGptAttentionMap,
   gptLayers,
   gptLoraModules,
+  gptLoraModuleNames,
+  checkGptLoraTargets,
   GPT_LORA_TARGETS,
   gptParamCount,
   gptTensorSizes,
@@ -18,10 +20,11 @@ export {
 } from './graph';
 export { GptModel, readGptConfigFile, type GptOptimOptions } from './model';
 export { GptInference, type GenerateOptions } from './inference';
-export { gptAdapterFiles, readGptAdapter, readAdapterConfig, GPT_ADAPTER_FILES } from './adapter';
+export { gptAdapterFiles, readGptAdapter, readAdapterConfig, GPT_ADAPTER_FILES, GPT_LORA_RUN_FILES } from './adapter';
 export {
   trainGpt,
   saveRun,
+  saveMerged,
   makeTokenizer,
   type GptRunOptions,
   type GptRunResult,
@@ -53,3 +56,4 @@ export {
 export { openGptFolder, GPT_FOLDER_FILES, HF_GPT2_FILES, GPT_ALL_FILES, type GptFolder } from './folder';
 export { toHf, fromHf, gpt2Config, configFromGpt2, type Params } from './hf';
 export { GPT_PRESETS, GPT_TRAIN_DEFAULTS } from './defaults';
+export { openGptModel, splitAdapterFiles, type OpenedGpt } from './use';

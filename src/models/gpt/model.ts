@@ -61,6 +61,8 @@ export class GptModel {
     /** LoRA: adapters on the targeted Linears, every other weight frozen (null: full training). */
     readonly lora: LoraConfig | null,
     private readonly loraAdapters: LoraAdapter[],
+    /** adapter_config.json's base_model_name_or_path: the folder (or hub name) of the base model. */
+    readonly baseModel: string | null,
   ) {
     this.adapters = loraShapes(loraAdapters);
     this.inference = new GptInference(ctx, config, this.build, trainer.executor);
@@ -70,7 +72,7 @@ export class GptModel {
     ctx: GpuContext,
     config: GptConfig,
     optim: GptOptimOptions,
-    o: { lora?: LoraConfig } = {},
+    o: { lora?: LoraConfig; baseModel?: string } = {},
   ): Promise<GptModel> {
     // too large for this adapter: say so (tensor, size, limit) before building anything
     checkGptConfig(config);
@@ -100,7 +102,7 @@ export class GptModel {
       },
       { clip: optim.clip ?? 1, config: { model: { ...config }, optim: { ...optim } as unknown as JsonObject } },
     );
-    return new GptModel(ctx, config, optim, trainer, weights, o.lora ?? null, m.layers.lora);
+    return new GptModel(ctx, config, optim, trainer, weights, o.lora ?? null, m.layers.lora, o.baseModel ?? null);
   }
 
   /** Parameters of the model (base and adapters). */
@@ -271,7 +273,7 @@ export class GptModel {
   }
 
   /** The LoRA adapters as PEFT's files (adapter_config.json, adapter_model.safetensors). */
-  async adapterFiles(baseModel?: string): Promise<Record<string, Uint8Array>> {
+  async adapterFiles(baseModel = this.baseModel ?? undefined): Promise<Record<string, Uint8Array>> {
     const lora = this.needLora('adapterFiles');
     const params: Params = {};
     for (const p of this.weights)

@@ -11,10 +11,13 @@ import { BpeTokenizer } from '../../text/bpe';
 import { checkEncodable, tokenizerFromJSON, type Tokenizer } from '../../text/tokenizer';
 import { checkGptConfig, type GptConfig } from './graph';
 import { GptModel, type GptOptimOptions } from './model';
-import { openGptFolder } from './folder';
+import { openGptFolder, type GptFolder } from './folder';
 import { batchAt, checkLmSplit, ngramBaseline, randomBatch, splitTokens, unigramBaseline, type LmBatch } from './data';
 import { GPT_TRAIN_DEFAULTS } from './defaults';
 import type { EvalHooks, TrainHooks } from '../hooks';
+import type { LoraConfig } from '../../nn/lora';
+import { readAdapterConfig } from './adapter';
+import { InputError } from '../../util/errors';
 
 /** What onProgress gets after every step (`loss` only on the steps whose loss is read). */
 export interface GptProgress {
@@ -56,8 +59,17 @@ export interface GptRunOptions extends TrainHooks<GptProgress>, EvalHooks<GptEva
   sampleEvery?: number;
   sampleTokens?: number;
   prompt?: string;
-  /** Files written by GptModel.save (with tokenizer.json) to continue from. */
+  /** Files written by GptModel.save (with tokenizer.json) to continue from (a LoRA run's: with `init`). */
   resume?: Readonly<Record<string, Uint8Array>>;
+  /**
+   * A GPT folder's files (ours or Hugging Face's GPT-2) to start from: its config, weights and
+   * tokenizer (layers, heads, embd, block, tokenizer and vocab are then the folder's).
+   */
+  init?: Readonly<Record<string, Uint8Array>>;
+  /** Fine-tune `init` with LoRA adapters, every base weight frozen (a resumed LoRA run takes its own config). */
+  lora?: LoraConfig;
+  /** Where the base model lives, for adapter_config.json's base_model_name_or_path. */
+  baseModel?: string;
   onSample?: (s: { step: number; text: string }) => void;
   /**
    * Every this many steps (0 or unset: never; never at the last step, whose files the caller
@@ -71,7 +83,15 @@ export interface GptRunOptions extends TrainHooks<GptProgress>, EvalHooks<GptEva
 export interface GptRunResult {
   model: GptModel;
   tokenizer: Tokenizer;
-  metrics: JsonObject & { train_loss: number; val_loss: number; val_ppl: number; val_accuracy: number; sample: string };
+  metrics: JsonObject & {
+    train_loss: number;
+    val_loss: number;
+    val_ppl: number;
+    val_accuracy: number;
+    sample: string;
+    /** With `init`: the base model's sample from the same prompt and seed, before any step. */
+    sample_before?: string;
+  };
   /** (step, train loss) every 10 steps and (step, val loss) at every evaluation. */
   history: { train: [number, number][]; val: [number, number][] };
   /** The batch generator's position (saved with checkpoints so a resumed run draws the same batches). */
@@ -110,11 +130,26 @@ function evalBatches(val: Int32Array, B: number, T: number, iters: number): LmBa
   );
 }
 
+/** What a run starts from: a saved run, a base folder (init), or nothing; and its LoRA config. */
+function startOf(o: GptRunOptions): { saved: GptFolder | null; base: GptFolder | null; lora?: LoraConfig } {
+  const loraResume = o.resume?.['adapter_config.json'] !== undefined;
+  if (loraResume && !o.init)
+    throw new InputError('gpt: the run to resume is a LoRA adapter: give its base model folder too (--init DIR)');
+  if (o.lora && !o.init) throw new InputError('gpt: LoRA fine-tunes a trained model: give its folder (--init DIR)');
+  return {
+    saved: o.resume && !loraResume ? openGptFolder(o.resume) : null,
+    base: o.init ? openGptFolder(o.init) : null,
+    lora: loraResume ? readAdapterConfig(o.resume!) : o.lora,
+  };
+}
+
 export async function trainGpt(ctx: GpuContext, o: GptRunOptions): Promise<GptRunResult> {
-  // every input is checked before the model is built: the folder, the text, the prompt
-  const folder = o.resume ? openGptFolder(o.resume) : null;
+  // every input is checked before the model is built: the folders, the text, the prompt
+  const { saved, base, lora } = startOf(o);
+  const folder = saved ?? base;
   const tokenizer = folder?.tokenizer ?? makeTokenizer(o);
-  if (folder) checkEncodable(tokenizer, o.text, "the corpus (with the checkpoint's tokenizer)");
+  if (folder)
+    checkEncodable(tokenizer, o.text, `the corpus (with the ${saved ? "checkpoint's" : "base model's"} tokenizer)`);
   if (o.prompt !== undefined) checkEncodable(tokenizer, o.prompt, '--prompt');
   const ids = tokenizer.encode(o.text);
   const { train, val } = splitTokens(ids);
@@ -138,8 +173,9 @@ export async function trainGpt(ctx: GpuContext, o: GptRunOptions): Promise<GptRu
     decaySteps: o.steps,
     seed: o.seed,
   };
-  const model = await GptModel.create(ctx, config, optim);
+  const model = await GptModel.create(ctx, config, optim, lora ? { lora, baseModel: o.baseModel } : {});
   let dataRng = new Rng(o.seed, 0xda7a);
+  if (base && !saved) model.loadWeights(base.params);
   if (o.resume) {
     const prog = model.load(o.resume);
     if (typeof prog['dataCounter'] === 'number')
@@ -185,6 +221,8 @@ async function loop(
   let t0 = performance.now();
   let last = model.step;
   const start = model.step;
+  // a fine-tuning run shows what the base model said to the same prompt, before the first step
+  const before = o.init && start === 0 ? await sample() : undefined;
   while (model.step < o.steps) {
     const step = model.step + 1;
     const regular = step % 10 === 0 || step === o.steps || step % evalEvery === 0;
@@ -224,6 +262,8 @@ async function loop(
   const steps = model.step - start;
   const metrics = {
     params: model.params,
+    trainable_params: model.trainableParams,
+    ...(model.lora ? { lora: { ...model.lora, targets: [...model.lora.targets] } } : {}),
     steps: model.step,
     train_loss: trainLoss,
     val_loss: valLoss,
@@ -241,6 +281,7 @@ async function loop(
     optim: { ...model.optim } as unknown as JsonObject,
     prompt,
     sample: text,
+    ...(before !== undefined ? { sample_before: before } : {}),
   };
   return { model, tokenizer, metrics, history, dataCounter: dataRng.counter };
 }
@@ -250,4 +291,17 @@ export function saveRun(
   r: Pick<GptRunResult, 'model' | 'tokenizer' | 'dataCounter'>,
 ): Promise<Record<string, Uint8Array>> {
   return r.model.save({ dataCounter: r.dataCounter }, r.tokenizer.toJSON());
+}
+
+/**
+ * A LoRA run's adapters folded into the base weights (GptModel.mergeAdapters), as a plain GPT
+ * folder: model.safetensors, config.json and tokenizer.json, which `npm run generate` and
+ * transformers' GPT2LMHeadModel open without PEFT. The model keeps computing the same function.
+ */
+export async function saveMerged(r: Pick<GptRunResult, 'model' | 'tokenizer'>): Promise<Record<string, Uint8Array>> {
+  await r.model.mergeAdapters();
+  return {
+    ...(await r.model.saveWeights()),
+    'tokenizer.json': new TextEncoder().encode(`${JSON.stringify(r.tokenizer.toJSON())}\n`),
+  };
 }
