@@ -12,6 +12,7 @@ import { baselineLine, parseTrainArgs, progressLine } from './lib/cli';
 import { prepareTrainJob } from './lib/validate';
 import { exitOnError, reportError, unwrap } from './lib/exit';
 import type { Progress, TrainJob } from '../demos/train/jobs';
+import { graph } from '../src/index';
 import type { TrainResult } from '../demos/train/main';
 
 const parsed = parseTrainArgs(process.argv.slice(2), { exists: existsSync });
@@ -96,6 +97,9 @@ try {
   );
   const baselines = baselineLine(result.metrics);
   if (baselines) console.log(baselines);
+  const mem = result.metrics['memory'];
+  if (mem && typeof mem === 'object')
+    console.log(`GPU memory of a step: ${graph.formatMemory(mem as graph.MemoryReport)}`);
   // a fine-tuning run (--init) shows the base model's sample from the same prompt first
   if (typeof result.metrics['sample_before'] === 'string')
     console.log(`sample before training:\n${result.metrics['sample_before']}`);

@@ -8,11 +8,13 @@ import { Recorder, type Command } from '../gpu/recorder';
 import { Tensor, emptyTensor, tensorFrom, readTensor, writeTensor, type HostArray } from '../gpu/tensor';
 import type { Profiler } from '../gpu/profiler';
 import { checkFits } from '../gpu/limits';
-import { ShapeError, fmtShape } from '../util/errors';
+import { LimitError, ShapeError, fmtShape } from '../util/errors';
 import { debug } from '../util/debug';
+import { sameShape } from '../util/shape';
 import { opDef } from '../ops/index';
 import { isOp, type Graph, type Value, type GNode } from './graph';
 import { planBuffers, isLeaf, type BufferPlan } from './plan';
+import { formatMemory, memoryReport, type MemoryReport } from './memory';
 
 export interface CompileOptions {
   /** Values to compute (and keep readable) every step, e.g. the loss. */
@@ -25,6 +27,8 @@ export interface CompileOptions {
    * inference graph sharing a Trainer's weights: no copies, updates are seen at once).
    */
   shareParams?: Executor;
+  /** Which non-trainable parameters are optimizer state (for the memory report). */
+  optimizerState?: (name: string) => boolean;
 }
 
 export interface StepOptions {
@@ -40,6 +44,8 @@ export class Executor {
   private staging = new Map<number, GPUBuffer[]>();
   /** Steps run so far (the dropout step counter and optimizer step derive from it). */
   stepCount = 0;
+  /** The plan's bytes by role (weights, optimizer state, activations and gradients), known before allocation. */
+  memory!: MemoryReport;
   /** Values whose tensors outlive a step: leaves, outputs and kept values. */
   private readonly readable: Set<Value>;
 
@@ -59,12 +65,23 @@ export class Executor {
   static async compile(ctx: GpuContext, graph: Graph, opts: CompileOptions): Promise<Executor> {
     const keep = [...opts.outputs, ...(opts.keep ?? [])];
     const plan = planBuffers(graph, opts.outputs, keep);
-    // A graph too large for the adapter is refused here, before any buffer, naming the tensor.
-    checkFits(
-      opts.label ?? 'plan',
-      [...plan.persistent, ...plan.slotOf.keys()].map((v) => ({ name: v.name, shape: v.shape })),
-      ctx.limits,
-    );
+    const memory = memoryReport(plan, opts.optimizerState, (v) => {
+      const n = v.node;
+      return isOp(n, 'param') && opts.shareParams?.hasParam(n.attrs.name, n.attrs.shape) === true;
+    });
+    debug(1, `${opts.label ?? 'plan'}: planned GPU memory ${formatMemory(memory)}`);
+    // A graph too large for the adapter is refused here, before any buffer, naming the tensor
+    // and the plan's totals.
+    try {
+      checkFits(
+        opts.label ?? 'plan',
+        [...plan.persistent, ...plan.slotOf.keys()].map((v) => ({ name: v.name, shape: v.shape })),
+        ctx.limits,
+      );
+    } catch (e) {
+      if (e instanceof LimitError) e.message = `${e.message} (the plan: ${formatMemory(memory)})`;
+      throw e;
+    }
     const tensors = new Map<Value, Tensor>();
     const borrowed = new Set<Value>();
     const owned: GPUBuffer[] = [];
@@ -132,10 +149,18 @@ export class Executor {
       1,
       `plan ${opts.label ?? ''}: ${plan.order.length} nodes, ${rec.commands!.length} commands, ${plan.plannedBytes} B planned vs ${plan.naiveBytes} B naive`,
     );
-    return new Executor(ctx, graph, plan, tensors, rec.commands!, owned, hooks, borrowed);
+    const ex = new Executor(ctx, graph, plan, tensors, rec.commands!, owned, hooks, borrowed);
+    ex.memory = memory;
+    return ex;
   }
 
   /** The tensor of parameter `name` if it exists with this shape (for shareParams). */
+  /** Whether this executor holds a parameter `name` of `shape` (sharedParam would give it). */
+  hasParam(name: string, shape: readonly number[]): boolean {
+    const v = this.graph.params.get(name);
+    return v !== undefined && this.tensors.has(v) && sameShape(v.shape, shape);
+  }
+
   sharedParam(name: string, shape: readonly number[]): Tensor | undefined {
     const v = this.graph.params.get(name);
     const t = v && this.tensors.get(v);

@@ -84,16 +84,49 @@ export class Graph {
     return v;
   }
 
-  /** A persistent tensor; `trainable` params receive gradients and optimizer updates. */
+  /**
+   * A persistent tensor; `trainable` params receive gradients and optimizer updates. An init
+   * function runs only when some param's initial values are first read (the executor of a graph
+   * that owns its weights, the reference), and then every pending one runs in creation order, so
+   * the values are those of running them at once; a graph that borrows its weights from another
+   * executor (shareParams) never runs them — no second copy of GPT-2's 124M random numbers.
+   */
   param(name: string, shape: number[], init: Float32Array | ((n: number) => Float32Array), trainable = true): Value {
     if (this.params.has(name)) throw new ShapeError('param', `a parameter named "${name}" already exists`);
     const n = shape.reduce((a, b) => a * b, 1);
-    const data = typeof init === 'function' ? init(n) : init;
-    if (data.length !== n)
-      throw new ShapeError('param', `"${name}" ${fmtShape(shape)} needs ${n} initial values, got ${data.length}`);
-    const v = this.op('param', [], { name, shape, dtype: 'f32', init: data, trainable });
+    const bad = (got: number): ShapeError =>
+      new ShapeError('param', `"${name}" ${fmtShape(shape)} needs ${n} initial values, got ${got}`);
+    let data: Float32Array | null = null;
+    if (typeof init === 'function')
+      this.pendingInits.push(() => {
+        const d = init(n);
+        if (d.length !== n) throw bad(d.length);
+        data = d;
+      });
+    else if (init.length !== n) throw bad(init.length);
+    else data = init;
+    const flush = (): void => this.runInits();
+    const attrs = {
+      name,
+      shape,
+      dtype: 'f32' as const,
+      trainable,
+      get init(): Float32Array {
+        if (!data) flush();
+        return data!;
+      },
+    };
+    const v = this.op('param', [], attrs);
     this.params.set(name, v);
     return v;
+  }
+
+  private readonly pendingInits: (() => void)[] = [];
+  private initsRun = 0;
+
+  /** Run every pending init function, in the order the params were created. */
+  private runInits(): void {
+    while (this.initsRun < this.pendingInits.length) this.pendingInits[this.initsRun++]!();
   }
 
   constant(name: string, shape: number[], data: ArrayLike<number>, dtype: DType = 'f32'): Value {

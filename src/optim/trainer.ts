@@ -105,7 +105,12 @@ export class Trainer {
         });
       }
     });
-    const executor = await Executor.compile(ctx, g, { outputs: [loss, ...(o.outputs ?? [])], label: 'train' });
+    const slotNames = new Set(slots.map((s) => s.value.name));
+    const executor = await Executor.compile(ctx, g, {
+      outputs: [loss, ...(o.outputs ?? [])],
+      label: 'train',
+      optimizerState: (name) => slotNames.has(name),
+    });
     const schedule = typeof spec.lr === 'number' ? constantLr(spec.lr) : spec.lr;
     return new Trainer(
       ctx,

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gradients } from '../../src/graph/autograd';
 import { evaluate } from '../../src/graph/reference';
-import { schedule } from '../../src/graph/plan';
+import { planBuffers, schedule } from '../../src/graph/plan';
+import { formatMemory, memoryReport } from '../../src/graph/memory';
 import { isOp, type Graph } from '../../src/graph/graph';
 import { buildGpt, type GptConfig } from '../../src/models/gpt/graph';
 import { isTarget, loraShapes, mergeLora, type LoraConfig } from '../../src/nn/lora';
@@ -148,4 +149,22 @@ test('lora: adapter_config.json carries PEFT’s fields and reads back; what we 
   assert.throws(() => loraConfigOfPeft({ ...json, use_dora: true }), /use_dora is not supported/);
   assert.throws(() => loraConfigOfPeft({ ...json, target_modules: '.*attn' }), /regular-expression/);
   assert.throws(() => loraConfigOfPeft({ ...json, peft_type: 'IA3' }), /only "LORA"/);
+});
+
+test('memory report: a LoRA step’s plan splits into trainable adapters, frozen base, optimizer state and transients', () => {
+  const m = buildGpt(TINY, 2, TINY.block, { lora: LORA });
+  const wrt = m.g.trainable();
+  const grads = gradients(m.g, m.loss!, wrt);
+  // optimizer state as the Trainer makes it: one non-trainable param per trainable one
+  const slots = wrt.map((p) => m.g.param(`${p.name}.m`, [...p.shape], new Float32Array(p.size), false));
+  const plan = planBuffers(m.g, [m.loss!, ...grads, ...slots]);
+  const r = memoryReport(plan, (n) => n.endsWith('.m'));
+  const bytes = (vs: { size: number }[]): number => vs.reduce((s, v) => s + 4 * v.size, 0);
+  const base = [...m.g.params.values()].filter((p) => !p.name.includes('.lora_'));
+  assert.equal(r.trainable, bytes(wrt));
+  assert.equal(r.optimizer, bytes(slots));
+  assert.equal(r.frozen, bytes(base));
+  assert.equal(r.transient, plan.plannedBytes);
+  assert.equal(r.total, r.trainable + r.frozen + r.optimizer + r.io + r.transient);
+  assert.match(formatMemory(r), /^total [\d.]+ MiB \(weights [\d.]+: trainable/);
 });

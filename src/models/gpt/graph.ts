@@ -69,8 +69,8 @@ export function checkGptConfig(c: GptConfig): void {
  * and AdamW moments have its shape), the position table, the widest weight, the logits and the
  * MLP activations.
  */
-export function gptTensorSizes(c: GptConfig, B: number): SizedTensor[] {
-  const rows = B * c.block;
+export function gptTensorSizes(c: GptConfig, B: number, T = c.block): SizedTensor[] {
+  const rows = B * T;
   const size = 'lower --embd or the vocabulary';
   const act = 'lower --batch or --block';
   return [

@@ -7,7 +7,8 @@ import type { Value } from '../../graph/graph';
 import { Executor } from '../../graph/executor';
 import type { LoraConfig } from '../../nn/lora';
 import { Rng } from '../../util/prng';
-import { buildGpt, buildGptAttentionMap, buildGptDecode, type GptConfig } from './graph';
+import { buildGpt, buildGptAttentionMap, buildGptDecode, checkGptConfig, type GptConfig } from './graph';
+import type { MemoryReport } from '../../graph/memory';
 import { beamSearch, sampleNext, type SampleOptions } from './sampling';
 
 export interface GenerateOptions extends SampleOptions {
@@ -36,7 +37,45 @@ export class GptInference {
     private readonly build: { seed: number; lora?: LoraConfig },
     /** The executor whose parameters (by name) these graphs use. */
     private readonly weights: Executor,
+    /** Whether `weights` is this object's own (open) rather than a trainer's. */
+    private readonly owns = false,
   ) {}
+
+  /**
+   * Inference without a trainer: the KV-cache decoding graph owns the one copy of the weights
+   * (random from `build.seed` until loadWeights) and the cache; every other graph borrows them.
+   * GPT-2 small: its 498 MB of f32 weights plus a 75 MB cache, no gradients, no optimizer state.
+   */
+  static async open(
+    ctx: GpuContext,
+    config: GptConfig,
+    build: { seed: number; lora?: LoraConfig } = { seed: 1 },
+  ): Promise<GptInference> {
+    checkGptConfig(config);
+    const m = buildGptDecode(config, 1, build);
+    const ex = await Executor.compile(ctx, m.g, { outputs: [m.logits], label: 'gpt.decode' });
+    const inf = new GptInference(ctx, config, build, ex, true);
+    inf.decodeEx = { ex, logits: m.logits };
+    return inf;
+  }
+
+  /** GPU bytes of the weights and the KV cache this object holds (0 when it borrows a trainer's). */
+  get memory(): MemoryReport | null {
+    return this.owns ? this.weights.memory : null;
+  }
+
+  /** Write weights by our names (e.g. openGptFolder's params) into the executor that owns them. */
+  loadWeights(params: Readonly<Record<string, { data: Float32Array }>>): void {
+    for (const [name, p] of this.weights.graph.params) {
+      if (name.startsWith('cache.')) continue;
+      const t = params[name];
+      if (!t && name.includes('.lora_')) continue;
+      if (!t) throw new Error(`gpt weights: no parameter "${name}"`);
+      if (t.data.length !== p.size)
+        throw new Error(`gpt weights: "${name}" has ${t.data.length} values, needs ${p.size}`);
+      this.weights.write(name, t.data);
+    }
+  }
 
   /**
    * Next-token logits of each sequence (all the same length), recomputing the whole (last
@@ -143,6 +182,7 @@ export class GptInference {
 
   destroy(): void {
     for (const e of this.logitsEx.values()) e.ex.destroy();
+    // an owned decoding executor holds the weights the other graphs borrow: it goes last
     this.decodeEx?.ex.destroy();
   }
 }

@@ -8,7 +8,9 @@ import type { GpuContext } from '../../gpu/device';
 import type { Profiler } from '../../gpu/profiler';
 import type { Value } from '../../graph/graph';
 import { Executor } from '../../graph/executor';
+import type { MemoryReport } from '../../graph/memory';
 import { Trainer } from '../../optim/trainer';
+import { InputError } from '../../util/errors';
 import { warmupCosine } from '../../optim/schedule';
 import { buildCheckpoint, parseCheckpoint, type JsonObject, type TrainingProgress } from '../../io/checkpoint';
 import { saveSafetensors } from '../../io/safetensors';
@@ -39,6 +41,18 @@ export interface GptOptimOptions {
   /** Global-norm clip (default 1.0). */
   clip?: number;
   seed: number;
+  /** Tokens per training and evaluation window (default, and at most, the context length). */
+  seqLen?: number;
+}
+
+/** The training window of `optim` on a model of `config`: seqLen, checked, or the context length. */
+export function windowOf(config: GptConfig, optim: GptOptimOptions): number {
+  const T = optim.seqLen ?? config.block;
+  if (!Number.isInteger(T) || T < 1 || T > config.block)
+    throw new InputError(
+      `gpt: the training window ${T} must be a whole number in [1, ${config.block}] (the context length)`,
+    );
+  return T;
 }
 
 export class GptModel {
@@ -76,8 +90,9 @@ export class GptModel {
   ): Promise<GptModel> {
     // too large for this adapter: say so (tensor, size, limit) before building anything
     checkGptConfig(config);
-    checkFits('gpt', gptTensorSizes(config, optim.batch), ctx.limits);
-    const m = buildGpt(config, optim.batch, config.block, { seed: optim.seed, lora: o.lora });
+    const T = windowOf(config, optim);
+    checkFits('gpt', gptTensorSizes(config, optim.batch, T), ctx.limits);
+    const m = buildGpt(config, optim.batch, T, { seed: optim.seed, lora: o.lora });
     const weights = [...m.g.params.values()];
     const schedule = warmupCosine({
       lr: optim.lr,
@@ -105,9 +120,19 @@ export class GptModel {
     return new GptModel(ctx, config, optim, trainer, weights, o.lora ?? null, m.layers.lora, o.baseModel ?? null);
   }
 
+  /** Tokens per training and evaluation window. */
+  get window(): number {
+    return windowOf(this.config, this.optim);
+  }
+
   /** Parameters of the model (base and adapters). */
   get params(): number {
     return gptParamCount(this.config) + this.adapterParams;
+  }
+
+  /** GPU bytes of the training step by role, from its plan (weights, optimizer state, activations and gradients). */
+  get memory(): MemoryReport {
+    return this.trainer.executor.memory;
   }
 
   /** Parameters that train: all of them, or with LoRA only the adapters'. */
@@ -146,7 +171,7 @@ export class GptModel {
   /** Mean loss and (with `accuracy`) the top-1 next-token accuracy over the batches. */
   async evaluate(batches: LmBatch[], accuracy: boolean): Promise<{ loss: number; accuracy: number }> {
     if (!this.evalEx) {
-      const m = buildGpt(this.config, this.optim.batch, this.config.block, { ...this.build, dropout: false });
+      const m = buildGpt(this.config, this.optim.batch, this.window, { ...this.build, dropout: false });
       this.evalEx = await Executor.compile(this.ctx, m.g, {
         outputs: [m.loss!, m.logits],
         shareParams: this.trainer.executor,

@@ -165,13 +165,16 @@ export async function trainGpt(ctx: GpuContext, o: GptRunOptions): Promise<GptRu
         bias: o.bias ?? true,
       };
   checkGptConfig(config);
-  checkLmSplit(ids.length, config.block);
+  // fine-tuning a trained model: --block is the training window, at most its context length
+  const seqLen = base && !saved ? Math.min(o.block, config.block) : config.block;
+  checkLmSplit(ids.length, seqLen);
   const optim: GptOptimOptions = {
     batch: o.batch,
     lr: o.lr,
     warmup: o.warmup ?? Math.min(100, Math.floor(o.steps / 10)),
     decaySteps: o.steps,
     seed: o.seed,
+    ...(seqLen < config.block ? { seqLen } : {}),
   };
   const model = await GptModel.create(ctx, config, optim, lora ? { lora, baseModel: o.baseModel } : {});
   let dataRng = new Rng(o.seed, 0xda7a);
@@ -199,7 +202,7 @@ async function loop(
   o: GptRunOptions,
 ): Promise<GptRunResult> {
   const B = o.batch;
-  const T = config.block;
+  const T = model.window;
   const evalEvery = o.evalEvery ?? Math.max(1, Math.floor(o.steps / 10));
   const vb = evalBatches(val, B, T, o.evalIters ?? GPT_TRAIN_DEFAULTS.evalIters);
   const history: GptRunResult['history'] = { train: [], val: [] };
@@ -263,6 +266,8 @@ async function loop(
   const metrics = {
     params: model.params,
     trainable_params: model.trainableParams,
+    // the training step's plan, in bytes: what the GPU holds for it
+    memory: { ...model.memory },
     ...(model.lora ? { lora: { ...model.lora, targets: [...model.lora.targets] } } : {}),
     steps: model.step,
     train_loss: trainLoss,
