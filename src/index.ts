@@ -12,6 +12,7 @@
 //   io          safetensors, checkpoints, word2vec's text format, GloVe / fastText vectors
 //   evaluation  word-vector neighbours, analogies, similarity; BLEU, chrF, ROUGE, perplexity
 //   gpt         the nanoGPT-style model: graphs, GPU model, training loop, data, sampling, folders, GPT-2 files, defaults
+//   rnn         recurrent LMs (RNN, LSTM, GRU): cells and graphs, GPU model, training loop, gradient lesson, defaults
 //   bert        the mini BERT: graphs, GPU models, data, training loops and run, folders and uses, BERT files, defaults
 //   word2vec    skip-gram / CBOW: GPU model, training loop, batches, defaults
 //   classic     the perceptron, XOR MLP and gradient-descent lessons, defaults
@@ -37,6 +38,7 @@ export * as evaluation from './eval/index';
 
 // models
 export * as gpt from './models/gpt/index';
+export * as rnn from './models/rnn/index';
 export * as bert from './models/bert/index';
 export * as word2vec from './models/word2vec/index';
 export * as classic from './models/classic/index';

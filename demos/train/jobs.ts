@@ -4,6 +4,7 @@
 import { io, classic, bert, type GpuContext } from '../../src/index';
 import { word2vecJob } from './word2vec_job';
 import { gptJob, resumeFiles } from '../gpt/job';
+import { rnnJob } from './rnn_job';
 
 export type FlagValue = string | number | boolean;
 
@@ -52,6 +53,11 @@ function bertInfo(p: bert.BertProgress): Record<string, number> {
 export const JOBS: Record<string, Job> = {
   /** A mini GPT on the built-in stories or --corpus FILE (demos/gpt/job.ts); loss = val loss. */
   gpt: async (ctx, job, progress, checkpoint) => (await gptJob(ctx, job, progress, checkpoint)) as unknown as JobResult,
+
+  /** Recurrent LMs on the built-in stories or --corpus FILE (demos/train/rnn_job.ts); loss = val loss. */
+  rnn: async (ctx, job, progress) => (await rnnJob(ctx, job, progress)) as unknown as JobResult,
+  lstm: async (ctx, job, progress) => (await rnnJob(ctx, job, progress)) as unknown as JobResult,
+  gru: async (ctx, job, progress) => (await rnnJob(ctx, job, progress)) as unknown as JobResult,
 
   /** Mini BERT: pretraining (steps) then fine-tuning (finetune-steps); Hugging Face files under pretrained/ and classifier/. */
   async bert(ctx, job, progress, checkpoint) {

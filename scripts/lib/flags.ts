@@ -9,13 +9,14 @@
 // scripts/lib/validate.ts. Defaults come from each model's one table
 // (src/models/<model>/defaults.ts), which the pages and the training loops read too.
 
-import { gpt, bert, word2vec, classic } from '../../src/index';
+import { gpt, bert, word2vec, classic, rnn } from '../../src/index';
 
 const G = gpt.GPT_TRAIN_DEFAULTS;
 const B = bert.BERT_DEFAULTS;
 const W = word2vec.WORD2VEC_DEFAULTS;
 const P = classic.PERCEPTRON_DEFAULTS;
 const M = classic.MLP_DEFAULTS;
+const R = rnn.RNN_TRAIN_DEFAULTS;
 
 export type FlagValue = string | number | boolean;
 
@@ -270,7 +271,13 @@ export const MODELS: readonly ModelSpec[] = [
         help: 'attention heads (embd/heads must be a multiple of 4)',
       },
       { name: 'embd', kind: 'int', min: 4, default: G.embd, help: 'embedding size' },
-      { name: 'block', kind: 'int', min: 2, default: G.block, help: 'context length' },
+      {
+        name: 'block',
+        kind: 'int',
+        min: 2,
+        default: G.block,
+        help: 'context length (with --init: the training window, at most the model’s context)',
+      },
       { name: 'batch', kind: 'int', min: 1, default: G.batch, help: 'windows per step' },
       {
         name: 'lr',
@@ -336,4 +343,55 @@ export const MODELS: readonly ModelSpec[] = [
       },
     ],
   },
+  ...(['rnn', 'lstm', 'gru'] as const).map((cell) => recurrentModel(cell)),
 ];
+
+/** The flags of `rnn`, `lstm` and `gru` (one table: the cells differ only in their summary). */
+function recurrentModel(cell: 'rnn' | 'lstm' | 'gru'): ModelSpec {
+  const what = {
+    rnn: 'a vanilla (Elman, tanh) RNN',
+    lstm: 'an LSTM (forget-gate bias 1)',
+    gru: 'a GRU (Cho et al. 2014)',
+  }[cell];
+  return {
+    name: cell,
+    summary: `${what} language model on the built-in stories or --corpus FILE, truncated BPTT over --block steps from the zero state, Adam; prints val loss beside the baselines and a sample, and records the gradient norm ‖∂L_T/∂h_{T−k}‖ against k`,
+    steps: { default: R.steps, unit: 'one Adam step on --batch windows of --block tokens' },
+    flags: [
+      { name: 'corpus', kind: 'file', help: 'a UTF-8 text file to train on (default: the built-in seeded stories)' },
+      {
+        name: 'tokenizer',
+        kind: 'choice',
+        choices: ['char', 'bpe'],
+        default: R.tokenizer,
+        help: 'character-level or byte-level BPE trained on the corpus',
+      },
+      { name: 'vocab', kind: 'int', min: 257, default: R.vocab, help: 'BPE vocabulary size (256 bytes + merges)' },
+      { name: 'hidden', kind: 'int', min: 1, default: R.hidden, help: 'hidden (and cell) state size' },
+      { name: 'layers', kind: 'int', min: 1, default: R.layers, help: 'stacked recurrent layers' },
+      {
+        name: 'block',
+        kind: 'int',
+        min: 2,
+        max: 256,
+        default: R.block,
+        help: 'steps unrolled per window (the BPTT length)',
+      },
+      { name: 'batch', kind: 'int', min: 1, default: R.batch, help: 'windows per step' },
+      {
+        name: 'lr',
+        kind: 'number',
+        min: 0,
+        minExclusive: true,
+        default: R.lr[cell],
+        help: 'peak learning rate (warmup, then cosine to lr/10)',
+      },
+      {
+        name: 'prompt',
+        kind: 'string',
+        metavar: 'TEXT',
+        help: 'prompt of the final sample (default: the start of the validation text)',
+      },
+    ],
+  };
+}

@@ -83,7 +83,9 @@ function checkGptInit(
       targets: String(o['lora-targets']).split(','),
     }),
   );
-  return { config: { ...folder.config, dropout: num(o, 'dropout') }, tok: folder.tokenizer };
+  // --block is then the training window, at most the model's context: what the corpus must fill
+  const block = Math.min(num(o, 'block'), folder.config.block);
+  return { config: { ...folder.config, dropout: num(o, 'dropout'), block }, tok: folder.tokenizer };
 }
 
 /** GPT: the config rules, the corpus long enough for --block, --prompt, --init and --resume. */
