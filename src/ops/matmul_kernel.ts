@@ -122,10 +122,23 @@ export interface MatmulProduct {
   tiles?: Partial<MatmulTiles>;
 }
 
+/**
+ * Tiles no taller than the product: when M is below a workgroup's rows (4·rm·wgY), halve rm and
+ * then wgY while the rest still covers M, so a decoding step (M = 1) computes 4 rows per
+ * invocation instead of the 32 or 64 of a training tile and wastes ~3/4, not ~31/32, of its
+ * work. Rows the caller fixed (`tiles.rm`, `tiles.wgY`) are kept.
+ */
+export function fitRows(t: MatmulTiles, M: number, fixed: Partial<MatmulTiles> = {}): MatmulTiles {
+  let { rm, wgY } = t;
+  if (fixed.rm === undefined) while (rm > 1 && 4 * (rm / 2) * wgY >= M) rm /= 2;
+  if (fixed.wgY === undefined) while (wgY > 1 && wgY % 2 === 0 && 4 * rm * (wgY / 2) >= M) wgY /= 2;
+  return rm === t.rm && wgY === t.wgY ? t : { ...t, rm, wgY };
+}
+
 /** Checks the tiles and records the launch of p into out (nothing for an empty output). */
 export async function launchProduct(rec: Recorder, op: string, p: MatmulProduct, out: Tensor): Promise<void> {
   const { M, K, N, kind } = p;
-  const t = matmulTiles(rec.ctx.tuning, kind, p.tiles);
+  const t = fitRows(matmulTiles(rec.ctx.tuning, kind, p.tiles), M, p.tiles);
   checkTiles(op, rec.ctx, kind, t);
   const outputs = p.sum ? 1 : p.batch;
   if (M === 0 || N === 0 || outputs === 0) return;

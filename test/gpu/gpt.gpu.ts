@@ -16,6 +16,7 @@ import * as kvRef from '../../src/reference/kv_cache';
 import { Rng, randomArray } from '../../src/util/prng';
 import { buildGpt, type GptConfig } from '../../src/models/gpt/graph';
 import { GptModel, type GptOptimOptions } from '../../src/models/gpt/model';
+import { GptInference } from '../../src/models/gpt/inference';
 import { randomBatch } from '../../src/models/gpt/data';
 import { trainGpt, saveRun } from '../../src/models/gpt/train';
 import { generateStories } from '../../src/text/stories';
@@ -247,4 +248,31 @@ test('gpt: a short run on the built-in stories lowers validation loss well below
     `val loss ${m.val_loss.toFixed(3)} is not well below the unigram baseline ${baseline.toFixed(3)} (100 steps)`,
   );
   assert(m.sample.length > 0, 'a sample was generated');
+});
+
+test('gpt: GptInference.open (no trainer: the decoding graph owns the weights) decodes as the trained model does', async ({
+  ctx,
+}) => {
+  const model = await randomModel(ctx, TINY);
+  const inf = await GptInference.open(ctx, TINY, { seed: 3 });
+  try {
+    const params: Record<string, { data: Float32Array }> = {};
+    for (const p of model.trainer.params)
+      params[p.name] = { data: (await model.trainer.executor.read(p)) as Float32Array };
+    inf.loadWeights(params);
+    const seq = Array.from(ids(TINY.block, 12));
+    for (let p = 0; p < seq.length; p++)
+      assertIdentical(await inf.decodeStep(seq[p]!, p), await model.decodeStep(seq[p]!, p), `decode ${p}`);
+    const [full] = await inf.nextLogits([seq]);
+    assertIdentical(full!, (await model.nextLogits([seq]))[0]!, 'whole-sequence logits on the borrowed weights');
+    const mem = inf.memory!;
+    assert(mem.optimizer === 0 && mem.trainable + mem.frozen > 0, `memory ${JSON.stringify(mem)}`);
+    assert(
+      model.memory.optimizer === 2 * model.memory.trainable,
+      `AdamW keeps m and v: ${JSON.stringify(model.memory)}`,
+    );
+  } finally {
+    inf.destroy();
+    model.destroy();
+  }
 });

@@ -6,6 +6,8 @@ import * as ref from '../../src/reference/matmul';
 import { numericGrad, dot, toF64 } from '../harness/fd';
 import { assertClose } from '../harness/assert';
 import { randomArray } from '../../src/util/prng';
+import { fitRows } from '../../src/ops/matmul_kernel';
+import assert from 'node:assert/strict';
 
 const TOL = { atol: 1e-6, rtol: 1e-6 };
 
@@ -89,3 +91,15 @@ for (const f of FORMS) {
     });
   }
 }
+
+test('matmul tiles: fitRows shrinks rm, then wgY, to the product’s rows; fixed rows are kept', () => {
+  const t = { wgX: 8, wgY: 8, rm: 2, rn: 2, tk: 16 };
+  const rows = (x: { rm: number; wgY: number }): number => 4 * x.rm * x.wgY;
+  assert.deepEqual(fitRows(t, 1), { ...t, rm: 1, wgY: 1 });
+  assert.equal(rows(fitRows(t, 5)), 8);
+  assert.equal(rows(fitRows(t, 33)), 64, 'a product taller than half the tile keeps it');
+  assert.equal(fitRows(t, 1000), t);
+  assert.deepEqual(fitRows({ ...t, wgY: 1, rm: 8 }, 3), { ...t, wgY: 1, rm: 1 });
+  assert.deepEqual(fitRows(t, 1, { rm: 2 }), { ...t, rm: 2, wgY: 1 });
+  assert.deepEqual(fitRows(t, 1, { rm: 2, wgY: 8 }), t);
+});
