@@ -28,6 +28,11 @@ export interface BenchCase {
   /** Napkin counts for one iteration: floating-point operations and bytes moved to/from memory. */
   flops: number;
   bytes: number;
+  /**
+   * A row whose one iteration takes seconds on a CPU adapter (GPT-2 small): it runs only when
+   * --only names it, with this many timed runs (the median of them) and one warm-up.
+   */
+  heavy?: { runs: number };
   ours(ctx: GpuContext): Promise<OursRun>;
   peer(tf: TF): PeerRun;
 }

@@ -46,7 +46,18 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** A heavy row's iteration time, printed as it comes (a run of minutes shows its progress); returns ms. */
+function note(c: BenchCase, what: string, ms: number): number {
+  if (c.heavy) console.log(`bench: ${c.name} ${what} ${ms.toFixed(1)} ms`);
+  return ms;
+}
+
+/** Timed runs and warm-ups of a row (heavy rows set their own). */
+const runsOf = (c: BenchCase): { runs: number; warmup: number } =>
+  c.heavy ? { runs: c.heavy.runs, warmup: 1 } : { runs, warmup };
+
 async function timeOurs(ctx: GpuContext, c: BenchCase): Promise<{ ms: number; gpuMs: number | null }> {
+  const { runs, warmup } = runsOf(c);
   const run = await c.ours(ctx);
   const once = async (profiler: gpu.Profiler | null): Promise<number> => {
     const t0 = performance.now();
@@ -56,11 +67,12 @@ async function timeOurs(ctx: GpuContext, c: BenchCase): Promise<{ ms: number; gp
     await ctx.device.queue.onSubmittedWorkDone();
     return performance.now() - t0;
   };
-  for (let i = 0; i < warmup; i++) await once(null);
+  for (let i = 0; i < warmup; i++) note(c, 'ours warm-up', await once(null));
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await once(null));
+  for (let i = 0; i < runs; i++) times.push(note(c, 'ours', await once(null)));
   let gpuMs: number | null = null;
-  if (ctx.features.timestampQuery) {
+  // heavy rows skip the timestamp passes: each would be another iteration of seconds
+  if (ctx.features.timestampQuery && !c.heavy) {
     const prof = new gpu.Profiler(ctx);
     prof.emitMeasures = false;
     const per: number[] = [];
@@ -94,6 +106,7 @@ function watchPeer(backend: TfWebGpuBackend): void {
 }
 
 async function timePeer(c: BenchCase): Promise<{ ms: number; gpuMs: number | null }> {
+  const { runs, warmup } = runsOf(c);
   const backend = tf.backend() as unknown as TfWebGpuBackend;
   const run = c.peer(tf);
   const once = async (): Promise<number> => {
@@ -108,22 +121,23 @@ async function timePeer(c: BenchCase): Promise<{ ms: number; gpuMs: number | nul
     tf.dispose(outs);
     return ms;
   };
-  for (let i = 0; i < warmup; i++) await once();
+  for (let i = 0; i < warmup; i++) note(c, 'tfjs warm-up', await once());
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await once());
+  for (let i = 0; i < runs; i++) times.push(note(c, 'tfjs', await once()));
   let gpuMs: number | null = null;
-  try {
-    const per: number[] = [];
-    for (let i = 0; i < Math.min(runs, 5); i++) {
-      const info = await tf.time(() => {
-        tf.dispose(run.run());
-      });
-      if (typeof info.kernelMs === 'number') per.push(info.kernelMs);
+  if (!c.heavy)
+    try {
+      const per: number[] = [];
+      for (let i = 0; i < Math.min(runs, 5); i++) {
+        const info = await tf.time(() => {
+          tf.dispose(run.run());
+        });
+        if (typeof info.kernelMs === 'number') per.push(info.kernelMs);
+      }
+      if (per.length) gpuMs = median(per);
+    } catch {
+      gpuMs = null;
     }
-    if (per.length) gpuMs = median(per);
-  } catch {
-    gpuMs = null;
-  }
   run.dispose();
   if (peerErrors.length) throw new Error(`TensorFlow.js reported WebGPU errors in ${c.name}: ${peerErrors.join('; ')}`);
   return { ms: median(times), gpuMs };
@@ -179,7 +193,8 @@ async function runAll(): Promise<void> {
   if (!(await tf.setBackend('webgpu'))) throw new Error('TensorFlow.js could not start its webgpu backend');
   await tf.ready();
   watchPeer(tf.backend() as unknown as TfWebGpuBackend);
-  const cases = allCases.filter((c) => !only.length || only.some((o) => c.name.startsWith(o)));
+  // heavy rows (GPT-2 small) run only when named
+  const cases = allCases.filter((c) => (only.length ? only.some((o) => c.name.startsWith(o)) : c.heavy === undefined));
   if (!cases.length)
     throw new Error(
       `no benchmark rows match ${only.join(',') || '(all)'}; rows: ${allCases.map((c) => c.name).join(', ')}`,

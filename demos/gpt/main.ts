@@ -176,7 +176,7 @@ interface GenerateRequest {
 }
 
 async function generate(
-  c: NonNullable<typeof current>,
+  c: { model: Pick<gpt.GptModel, 'generate'>; tokenizer: text.Tokenizer },
   r: GenerateRequest,
   onText?: (s: string) => void,
 ): Promise<{ text: string; tokens: number; seconds: number; ids: number[] }> {
@@ -221,11 +221,13 @@ window.__gpt = {
     settle(async () => {
       const ctx = await context();
       const files = Object.fromEntries(Object.entries(b64).map(([k, v]) => [k, fromBase64(v)]));
-      const c = await modelFromFiles(ctx, files);
+      // inference only: one copy of the weights and the KV cache, no trainer
+      const { base, adapter } = gpt.splitAdapterFiles(files);
+      const { inference, tokenizer } = await gpt.openGptInference(ctx, base, adapter);
       try {
-        return await generate(c, r);
+        return await generate({ model: inference, tokenizer }, r);
       } finally {
-        c.model.destroy();
+        inference.destroy();
       }
     }),
 };

@@ -10,6 +10,7 @@
 import type { BenchCase, TF } from '../case';
 import { Rng, bert, gpu } from '../../../src/index';
 import type * as tfc from '@tensorflow/tfjs-core';
+import { initValues, type Fill } from '../tf_gpt';
 
 const V = 512;
 const B = 16;
@@ -56,15 +57,8 @@ const profilerOf = (rec: gpu.Recorder): gpu.Profiler | null =>
 function tfBert(tf: TF): { vars: tfc.Variable[]; loss(): tfc.Scalar } {
   const r = new Rng(1);
   const vars: tfc.Variable[] = [];
-  const param = (shape: number[], init: number | 'ones' | 'zeros'): tfc.Variable => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const data =
-      init === 'ones'
-        ? new Float32Array(n).fill(1)
-        : init === 'zeros'
-          ? new Float32Array(n)
-          : Float32Array.from({ length: n }, () => init * r.normal());
-    const v = tf.variable(tf.tensor(data, shape), true);
+  const param = (shape: number[], init: Fill): tfc.Variable => {
+    const v = tf.variable(tf.tensor(initValues(r, shape, init), shape), true);
     vars.push(v);
     return v;
   };

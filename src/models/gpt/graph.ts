@@ -222,6 +222,8 @@ export interface GptDecodeGraph {
   /** Inputs: ids i32 (B), positions i32 (B), cache_pos i32 [1], kv_len i32 (B). */
   logits: Value;
   B: number;
+  /** The LoRA adapters of the graph (empty without LoRA). */
+  lora: LoraAdapter[];
 }
 
 /**
@@ -262,7 +264,7 @@ export function buildGptDecode(c: GptConfig, B: number, o: { seed?: number; lora
     x = g.op('binary', [x, blk.mlp.forward(blk.ln2.forward(x))], { op: 'add' });
   });
   const logits = g.op('matmul', [L.lnf.forward(x), L.wte], { transB: true });
-  return { g, logits, B };
+  return { g, logits, B, lora: L.lora };
 }
 
 /**

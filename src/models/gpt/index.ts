@@ -56,4 +56,4 @@ export {
 export { openGptFolder, GPT_FOLDER_FILES, HF_GPT2_FILES, GPT_ALL_FILES, type GptFolder } from './folder';
 export { toHf, fromHf, gpt2Config, configFromGpt2, type Params } from './hf';
 export { GPT_PRESETS, GPT_TRAIN_DEFAULTS } from './defaults';
-export { openGptModel, splitAdapterFiles, type OpenedGpt } from './use';
+export { openGptModel, openGptInference, splitAdapterFiles, type OpenedGpt } from './use';

@@ -5,7 +5,8 @@ import type { GpuContext } from '../../gpu/device';
 import type { Profiler } from '../../gpu/profiler';
 import type { Value } from '../../graph/graph';
 import { Executor } from '../../graph/executor';
-import type { LoraConfig } from '../../nn/lora';
+import { loraShapes, type LoraConfig, type LoraShape } from '../../nn/lora';
+import { readGptAdapter } from './adapter';
 import { Rng } from '../../util/prng';
 import { buildGpt, buildGptAttentionMap, buildGptDecode, checkGptConfig, type GptConfig } from './graph';
 import type { MemoryReport } from '../../graph/memory';
@@ -56,7 +57,18 @@ export class GptInference {
     const ex = await Executor.compile(ctx, m.g, { outputs: [m.logits], label: 'gpt.decode' });
     const inf = new GptInference(ctx, config, build, ex, true);
     inf.decodeEx = { ex, logits: m.logits };
+    inf.adapters = loraShapes(m.lora);
     return inf;
+  }
+
+  /** The adapters' shapes of an opened LoRA model (empty otherwise). */
+  private adapters: LoraShape[] = [];
+
+  /** Write a LoRA adapter's weights (PEFT's files, ours or PEFT's) into an opened LoRA model. */
+  loadAdapter(files: Readonly<Record<string, Uint8Array>>): void {
+    const lora = this.build.lora;
+    if (!this.owns || !lora) throw new Error('gpt inference: loadAdapter needs a model opened with { lora }');
+    for (const [n, t] of Object.entries(readGptAdapter(files, this.adapters, lora.r))) this.weights.write(n, t.data);
   }
 
   /** GPU bytes of the weights and the KV cache this object holds (0 when it borrows a trainer's). */

@@ -8,6 +8,7 @@ import type { Tokenizer } from '../../text/tokenizer';
 import { openGptFolder } from './folder';
 import { GPT_LORA_RUN_FILES, readAdapterConfig } from './adapter';
 import { GptModel, type GptOptimOptions } from './model';
+import { GptInference } from './inference';
 
 export interface OpenedGpt {
   model: GptModel;
@@ -39,6 +40,29 @@ export async function openGptModel(
     return { model, tokenizer: folder.tokenizer, progress: model.load(adapter) };
   } catch (e) {
     model.destroy();
+    throw e;
+  }
+}
+
+/**
+ * A GPT opened for inference only (generation, logits): GptInference.open, so the GPU holds one
+ * copy of the weights and the KV cache — no gradients, no optimizer state; with `adapter`, the
+ * LoRA model with the adapter's weights.
+ */
+export async function openGptInference(
+  ctx: GpuContext,
+  files: Readonly<Record<string, Uint8Array>>,
+  adapter?: Readonly<Record<string, Uint8Array>>,
+): Promise<{ inference: GptInference; tokenizer: Tokenizer }> {
+  const folder = openGptFolder(files);
+  const lora = adapter ? readAdapterConfig(adapter) : undefined;
+  const inference = await GptInference.open(ctx, folder.config, lora ? { seed: 1, lora } : { seed: 1 });
+  try {
+    inference.loadWeights(folder.params);
+    if (adapter) inference.loadAdapter(adapter);
+    return { inference, tokenizer: folder.tokenizer };
+  } catch (e) {
+    inference.destroy();
     throw e;
   }
 }
