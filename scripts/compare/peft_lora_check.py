@@ -62,6 +62,9 @@ def main():
 
     tok = GPT2Tokenizer(os.path.join(base_dir, "vocab.json"), os.path.join(base_dir, "merges.txt"))
     ids = tok.encode(a.prompt)
+    if len(ids) + a.tokens > base.config.n_positions:
+        fail(f"{len(ids)} prompt tokens + --tokens {a.tokens} pass the model's {base.config.n_positions} positions "
+             "(transformers does not crop the context as our generate does): give fewer --tokens")
     with torch.no_grad():
         out = model.generate(input_ids=torch.tensor([ids]), max_new_tokens=a.tokens, do_sample=False,
                              attention_mask=torch.ones(1, len(ids), dtype=torch.long), pad_token_id=0)
