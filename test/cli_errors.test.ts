@@ -11,7 +11,7 @@ import { script, train } from './harness/scripts';
 
 test('a bad argument exits 2 with the usage text and writes nothing', () => {
   const out = path.join(tmpdir(), `shadergrad-never-${process.pid}`);
-  for (const args of [['mlp', '--steps', 'many'], ['lstm'], ['mlp', '--frobnicate']]) {
+  for (const args of [['mlp', '--steps', 'many'], ['xgboost'], ['mlp', '--frobnicate']]) {
     const r = train([...args, '--out', out], 30_000);
     assert.equal(r.status, 2, `${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
     assert.match(r.stderr, /^train: /);
