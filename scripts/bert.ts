@@ -1,5 +1,6 @@
 // npm run bert -- <fill-mask|classify|similarity> DIR [TEXT ...] [--file FILE] [--top-k K] [--word W] [--json]
-// Uses a BERT folder written by `npm run train -- bert`: loads it into headless Chromium
+// Uses a BERT folder written by `npm run train -- bert` or a Hugging Face BERT folder
+// (save_pretrained's or the hub's layout: src/models/bert/hub.ts): loads it into headless Chromium
 // (demos/bert/?cli=1, src/models/bert/use.ts), runs the op there on WebGPU and prints the result,
 // as a table or (--json) as JSON shaped like Hugging Face's pipelines. The folder and the texts
 // are checked here before the browser starts, by the page's own pure checks (a text with no

@@ -1,6 +1,7 @@
 //!include lib/float.wgsl
 //!include lib/sigmoid.wgsl
 //!include lib/gelu.wgsl
+//!include lib/gelu_erf.wgsl
 //!include lib/grid.wgsl
 // Elementwise kernels: unary activations (forward and backward), an in-place y = αx + β, and
 // binary add / sub / mul / div with NumPy broadcasting (forward, and backward at the output
@@ -29,7 +30,8 @@
 // Large |x|: tanh's argument is clamped to ±15 (tanh is exactly ±1 in f32 there; some drivers
 // overflow past ~44); sigmoid and gelu use exp(−|z|) only, which cannot overflow; gelu is
 // computed as x·σ(2u), identical to ½x(1 + tanh u) but free of cancellation for negative x, and
-// saturates to x or 0 (slope 1 or 0) past |2u| = 80.
+// saturates to x or 0 (slope 1 or 0) past |2u| = 80; gelu_erf (lib/gelu_erf.wgsl) is 0 with
+// slope 0 where Φ(x) underflows (x ≲ −13) and goes through erfc, which cannot overflow.
 
 override OP: u32 = 0u;
 override WG: u32 = 256u;
@@ -54,6 +56,7 @@ const UNARY_ELU: u32 = 7u;         // α
 const UNARY_GELU: u32 = 8u;
 const UNARY_STEP: u32 = 9u;
 const UNARY_AFFINE: u32 = 10u;     // α, β
+const UNARY_GELU_ERF: u32 = 11u;
 const BINARY_ADD: u32 = 0u;
 const BINARY_SUB: u32 = 1u;
 const BINARY_MUL: u32 = 2u;
@@ -123,6 +126,7 @@ fn unary_f(v: f32) -> f32 {
     case UNARY_LEAKY_RELU: { return select(up.alpha * v, v, v > 0.0); }
     case UNARY_ELU: { return select(up.alpha * expm1_f32(v), v, v > 0.0); }
     case UNARY_GELU: { return gelu(v); }
+    case UNARY_GELU_ERF: { return gelu_erf(v); }
     case UNARY_STEP: { return select(0.0, 1.0, v >= 0.0); }
     case UNARY_AFFINE, default: { return up.alpha * v + up.beta; }
   }
@@ -142,6 +146,7 @@ fn unary_df(sv: f32) -> f32 {
     case UNARY_LEAKY_RELU: { return select(up.alpha, 1.0, sv > 0.0); }
     case UNARY_ELU: { return select(up.alpha * exp(sv), 1.0, sv > 0.0); }
     case UNARY_GELU: { return gelu_grad(sv); }                 // from x (lib/gelu.wgsl)
+    case UNARY_GELU_ERF: { return gelu_erf_grad(sv); }         // Φ(x) + xφ(x) (lib/gelu_erf.wgsl)
     case UNARY_STEP: { return 0.0; }
     case UNARY_AFFINE, default: { return up.alpha; }
   }

@@ -6,7 +6,8 @@ export const BERT_USAGE = `usage: npm run bert -- fill-mask  DIR [TEXT ...] [--f
        npm run bert -- classify   DIR [TEXT ...] [--file FILE] [--json]
        npm run bert -- similarity DIR --word WORD [TEXT ...] [--file FILE] [--json]
 DIR: a run folder of \`npm run train -- bert\` (fill-mask and similarity read its pretrained/,
-classify its classifier/) or such a checkpoint folder itself. --file: one text per line.`;
+classify its classifier/), such a checkpoint folder itself, or a Hugging Face BERT folder
+(config.json, model.safetensors, vocab.txt or tokenizer.json). --file: one text per line.`;
 
 export type BertOp = 'fill-mask' | 'classify' | 'similarity';
 

@@ -104,14 +104,8 @@ export function isAdapterFolder(dir: string): boolean {
   return statOf(path.join(dir, 'adapter_config.json')) !== null && statOf(path.join(dir, 'model.safetensors')) === null;
 }
 
-/** The files of a BERT folder (Hugging Face's layout, plus our optimizer state). */
-export const BERT_FILES = [
-  'model.safetensors',
-  'config.json',
-  'vocab.txt',
-  'tokenizer_config.json',
-  'optimizer.safetensors',
-] as const;
+/** The files of a BERT folder (Hugging Face's layout, tokenizer.json too, plus our optimizer state). */
+export const BERT_FILES = bert.BERT_FOLDER_FILES;
 
 /** A BERT folder, opened and checked. */
 export function openBertFolderAt(
@@ -119,6 +113,9 @@ export function openBertFolderAt(
   dir: string,
 ): { folder: bert.BertFolder; files: Record<string, Uint8Array> } {
   const files = readFolder(label, dir, BERT_FILES);
+  // only whether they exist matters (openBertFolder then says to convert): never read a pickle
+  for (const n of ['pytorch_model.bin', 'model.safetensors.index.json'])
+    if (!files['model.safetensors'] && statOf(path.join(dir, n))?.isFile()) files[n] = new Uint8Array(0);
   return { folder: about(label, () => bert.openBertFolder(files)), files };
 }
 

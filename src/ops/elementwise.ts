@@ -28,6 +28,7 @@ export const UNARY_ID: Record<UnaryOp, number> = {
   gelu: 8,
   step: 9,
   affine: 10,
+  gelu_erf: 11,
 };
 
 /** Napkin flops per element of each unary forward. */
@@ -41,6 +42,7 @@ const UNARY_FLOPS: Record<UnaryOp, number> = {
   leaky_relu: 2,
   elu: 3,
   gelu: 10,
+  gelu_erf: 20,
   step: 1,
   affine: 2,
 };

@@ -7,9 +7,10 @@
 // NaN, so dx = dy·f'(s) is NaN where the saved value s is NaN (also for relu and step).
 import { broadcastShapes, broadcastStrides, numel, type Shape } from '../util/shape';
 import { sumToShape } from './reduce';
+import { erfc } from './erf';
 
 export type UnaryOp =
-  'exp' | 'log' | 'sqrt' | 'tanh' | 'sigmoid' | 'relu' | 'leaky_relu' | 'elu' | 'gelu' | 'step' | 'affine';
+  'exp' | 'log' | 'sqrt' | 'tanh' | 'sigmoid' | 'relu' | 'leaky_relu' | 'elu' | 'gelu' | 'gelu_erf' | 'step' | 'affine';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
 /** Scalar parameters: leaky_relu slope = alpha, elu alpha = alpha, affine y = alpha·x + beta. */
@@ -29,6 +30,7 @@ export const UNARY_SAVES: Record<UnaryOp, 'x' | 'y' | 'none'> = {
   leaky_relu: 'x',
   elu: 'x',
   gelu: 'x',
+  gelu_erf: 'x',
   step: 'x',
   affine: 'none',
 };
@@ -44,6 +46,7 @@ export const UNARY_DEFAULTS: Record<UnaryOp, { alpha: number; beta: number }> = 
   leaky_relu: { alpha: 0.01, beta: 0 },
   elu: { alpha: 1, beta: 0 },
   gelu: { alpha: 0, beta: 0 },
+  gelu_erf: { alpha: 0, beta: 0 },
   step: { alpha: 0, beta: 0 },
   affine: { alpha: 1, beta: 0 },
 };
@@ -52,6 +55,11 @@ const GELU_K = Math.sqrt(2 / Math.PI);
 const GELU_C = 0.044715;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+// Exact GELU, x·Φ(x), Φ the standard normal CDF = ½·erfc(−x/√2) (erfc keeps the left tail's
+// relative precision, where ½(1 + erf) would cancel); φ the standard normal density.
+const normalCdf = (x: number): number => 0.5 * erfc(-x * Math.SQRT1_2);
+const normalPdf = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
 
 function f(op: UnaryOp, x: number, a: number, b: number): number {
   if (Number.isNaN(x)) return NaN;
@@ -74,6 +82,11 @@ function f(op: UnaryOp, x: number, a: number, b: number): number {
       return x > 0 ? x : a * Math.expm1(x);
     case 'gelu':
       return 0.5 * x * (1 + Math.tanh(GELU_K * (x + GELU_C * x * x * x)));
+    case 'gelu_erf': {
+      // ½x(1 + erf(x/√2)); 0 where Φ underflows (x < −38), as the kernel (no −∞·0)
+      const c = normalCdf(x);
+      return c === 0 ? 0 : x * c;
+    }
     case 'step':
       return x >= 0 ? 1 : 0;
     case 'affine':
@@ -105,6 +118,11 @@ function df(op: UnaryOp, s: number, a: number): number {
       // d/dx ½x(1 + tanh u) = ½(1 + tanh u) + ½x(1 − tanh² u)·u',  u = k(x + c x³)
       const t = Math.tanh(GELU_K * (s + GELU_C * s * s * s));
       return 0.5 * (1 + t) + 0.5 * s * (1 - t * t) * GELU_K * (1 + 3 * GELU_C * s * s);
+    }
+    case 'gelu_erf': {
+      // d xΦ(x) = Φ(x) + xφ(x)
+      const p = normalPdf(s);
+      return normalCdf(s) + (p === 0 ? 0 : s * p);
     }
     case 'step':
       return 0; // flat everywhere (undefined at 0, taken as 0)

@@ -9,7 +9,7 @@
 // Pipeline, identical for training and encoding:
 //   1. clean: drop control characters and U+FFFD, turn every whitespace character into a space;
 //   2. if `lowercase`: lowercase; if `stripAccents`: NFD, then drop combining marks (\p{Mn});
-//   3. split on whitespace; then every punctuation or symbol character (\p{P}, \p{S}) and every
+//   3. split on whitespace; then every punctuation character (BERT's: ASCII symbols and \p{P}) and every
 //      Han ideograph (\p{Script=Han}, as BERT treats CJK) becomes a word of its own;
 //   4. each word (counted in code points) longer than `maxCharsPerWord` (default 100) → [UNK];
 //      otherwise greedy longest-match-first: the longest vocabulary entry that prefixes the rest
@@ -63,7 +63,9 @@ export interface EncodedPair {
 const CONTROL = /[\p{Cc}\p{Cf}\uFFFD]/gu;
 const WHITESPACE = /\s/gu;
 const COMBINING = /\p{Mn}/gu;
-const SPLIT_CHAR = /[\p{P}\p{S}\p{Script=Han}]/u;
+// BertTokenizer's _is_punctuation: every ASCII non-alphanumeric printable (so $, +, <, ^, `, |, ~
+// too) and Unicode punctuation (P*); other symbols (€, ©, emoji) stay inside their word
+const SPLIT_CHAR = /[!-/:-@[-`{-~\p{P}\p{Script=Han}]/u;
 
 /** Steps 1–2: clean and normalise one string. */
 export function wordpieceNormalize(text: string, lowercase: boolean, stripAccents: boolean): string {

@@ -66,7 +66,7 @@ for (const op of UNARY) {
 test('unary ops stay finite and saturate correctly for large |x|', async ({ ctx }) => {
   const xs = Float32Array.from([-1e30, -1e4, -90, -50, -44.5, -20, -9.7, -9.6, 9.6, 9.7, 20, 44.5, 50, 80, 1e4, 1e30]);
   const dys = randomArray(xs.length, 5, -1, 1);
-  for (const op of ['tanh', 'sigmoid', 'gelu', 'elu', 'relu', 'leaky_relu', 'step'] as UnaryOp[]) {
+  for (const op of ['tanh', 'sigmoid', 'gelu', 'gelu_erf', 'elu', 'relu', 'leaky_relu', 'step'] as UnaryOp[]) {
     const out = await unaryRun(ctx, op, xs, dys);
     const want = unaryRef(op, xs, dys, out.y);
     // the reference rounded to f32 (so saturation to ±1, 0 or x is exact on both sides)
@@ -81,6 +81,21 @@ test('unary ops stay finite and saturate correctly for large |x|', async ({ ctx 
   );
   const wantExp = [0, Math.fround(Math.exp(-80)), Math.fround(Math.exp(80)), Infinity];
   assertClose(ex.y, wantExp, { atol: 1e-37, rtol: 1e-5 }, 'exp overflows to +Inf, underflows to 0');
+});
+
+// erfc_f32 (lib/gelu_erf.wgsl) has fractional error < 1.2e-7; y = x·Φ(x) adds the f32 rounding of
+// the product, so |gpu − exact| ≤ 1.2e-7·|x| + a few ulp of y. The grid covers both tails.
+test('gelu_erf is the exact GELU to f32 precision on [-9, 9] (max errors logged)', async ({ ctx }) => {
+  const n = 18001; // step 0.001
+  const xs = Float32Array.from({ length: n }, (_, i) => -9 + i * 0.001);
+  const dys = new Float32Array(n).fill(1);
+  const out = await unaryRun(ctx, 'gelu_erf', xs, dys);
+  const want = unaryRef('gelu_erf', xs, dys, out.y);
+  const y = assertClose(out.y, want.y, { atol: 3e-7, rtol: 4e-7 }, 'gelu_erf y');
+  const d = assertClose(out.dx, want.dx, { atol: 3e-7, rtol: 4e-7 }, "gelu_erf'");
+  console.log(
+    `gelu_erf on [-9, 9]: y max abs err ${y.maxAbs.toExponential(2)}, dx max abs err ${d.maxAbs.toExponential(2)}`,
+  );
 });
 
 test('NaN propagates through every unary op, forward and backward', async ({ ctx }) => {

@@ -1,5 +1,7 @@
-// A saved BERT folder — `pretrained/` or `classifier/` of a bert run, or any Hugging Face BERT
-// folder in our layout (model.safetensors, config.json, vocab.txt, tokenizer_config.json) —
+// A saved BERT folder — `pretrained/` or `classifier/` of a bert run, or a Hugging Face BERT
+// folder (model.safetensors, config.json, vocab.txt and tokenizer_config.json or tokenizer.json;
+// hub.ts maps what real hub folders hold: bert-base-uncased's names, BertForMaskedLM's tied
+// decoder and missing pooler, transformers 5's tokenizer.json-only folders) —
 // opened and checked in one place, with no GPU: the CLIs run it in Node before the browser starts
 // (scripts/lib/folders.ts), the page runs it before building a model, use.ts and a resumed
 // training run (train.ts, after checkBertResume below) start from it.
@@ -9,6 +11,7 @@ import { WordPieceTokenizer } from '../../text/wordpiece';
 import { checkBertConfig, type BertConfig } from './graph';
 import { inFile, jsonObjectOf } from '../../io/files';
 import { InputError } from '../../util/errors';
+import { wordpieceOptionsOf } from './hub';
 
 export interface BertFolder {
   cfg: BertConfig;
@@ -28,14 +31,15 @@ export function openBertFolder(files: Readonly<Record<string, Uint8Array>>): Ber
   const ck = loadBertCheckpoint(files);
   inFile('config.json', () => checkBertConfig(ck.cfg));
   const tc = files['tokenizer_config.json']
-    ? (jsonObjectOf('tokenizer_config.json', files['tokenizer_config.json']) as { do_lower_case?: unknown })
+    ? jsonObjectOf('tokenizer_config.json', files['tokenizer_config.json'])
     : {};
-  const tok = inFile('vocab.txt', () =>
-    WordPieceTokenizer.fromVocabTxt(ck.vocabTxt, { lowercase: tc.do_lower_case !== false }),
+  const vocabFile = ck.tokenizerJson ? 'tokenizer.json' : 'vocab.txt';
+  const tok = inFile(vocabFile, () =>
+    WordPieceTokenizer.fromVocabTxt(ck.vocabTxt, ck.tokenizerJson?.opts ?? wordpieceOptionsOf(tc)),
   );
   if (tok.vocabSize !== ck.cfg.vocabSize)
     throw new InputError(
-      `vocab.txt has ${tok.vocabSize} tokens but config.json says vocab_size ${ck.cfg.vocabSize}: the files come from different runs`,
+      `${vocabFile} has ${tok.vocabSize} tokens but config.json says vocab_size ${ck.cfg.vocabSize}: the files come from different runs`,
     );
   let labels: string[] | null = null;
   if (ck.params['classifier.weight']) {

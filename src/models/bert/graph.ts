@@ -12,8 +12,9 @@
 //
 // Shapes: activations are (B·T, D); sequences are padded on the right to the block T and kvLen
 // (B, i32) holds each sequence's real length, so attention never looks at padded keys and the
-// losses skip padded positions (targets −100). The GELU is the tanh approximation
-// (Hugging Face's hidden_act "gelu_new").
+// losses skip padded positions (targets −100). The GELU (encoder feed-forward and MLM head) is
+// the config's `activation`: our own models use the tanh approximation 'gelu' (Hugging Face's
+// hidden_act "gelu_new"); a Hugging Face folder's "gelu" is the exact erf form 'gelu_erf' (hf.ts).
 import { Graph, type Value } from '../../graph/graph';
 import { Linear, LayerNorm, Dropout, activation } from '../../nn/layers';
 import { normal, zeros } from '../../nn/init';
@@ -21,6 +22,10 @@ import { Rng } from '../../util/prng';
 import { InputError, ShapeError } from '../../util/errors';
 import { ATTENTION_MAX_HEAD_DIM } from '../../ops/attention';
 import type { SizedTensor } from '../../gpu/limits';
+
+/** The feed-forward and MLM-head activation: the unary op ('gelu' = tanh form, 'gelu_erf' = exact). */
+export type BertActivation = 'gelu' | 'gelu_erf';
+export const BERT_ACTIVATIONS: readonly BertActivation[] = ['gelu', 'gelu_erf'];
 
 export interface BertConfig {
   vocabSize: number;
@@ -39,6 +44,8 @@ export interface BertConfig {
   dropout: number;
   /** Std of the normal initializer (BERT: 0.02). */
   initStd: number;
+  /** GELU form: 'gelu' (tanh approximation, our runs' default) or 'gelu_erf' (exact, BERT's "gelu"). */
+  activation: BertActivation;
 }
 
 export function bertConfig(o: Partial<BertConfig> & { vocabSize: number }): BertConfig {
@@ -53,6 +60,7 @@ export function bertConfig(o: Partial<BertConfig> & { vocabSize: number }): Bert
     layerNormEps: 1e-12,
     dropout: 0,
     initStd: 0.02,
+    activation: 'gelu',
     ...o,
   };
 }
@@ -80,6 +88,8 @@ export function checkBertConfig(c: BertConfig): void {
       `head size hidden/heads = ${c.hidden}/${c.heads} = ${d} is past the attention kernels' limit of ${ATTENTION_MAX_HEAD_DIM} (use more heads)`,
     );
   if (!(c.dropout >= 0 && c.dropout < 1)) bad(`dropout must be in [0, 1), got ${c.dropout}`);
+  if (!BERT_ACTIVATIONS.includes(c.activation))
+    bad(`activation must be one of ${BERT_ACTIVATIONS.join(', ')}, got ${String(c.activation)}`);
 }
 
 /** The largest tensors a BERT on batches of B sequences of T tokens allocates, for checkFits before building. */
@@ -202,7 +212,7 @@ export class BertEncoder {
       const merged = g.op('reshape', [g.op('permute', [att!], { perm: [0, 2, 1, 3] })], { shape: [B * T, D] });
       // post-LN: LayerNorm(x + sublayer(x))
       const a = L.attnLn.forward(add(h, drop(L.attnOut.forward(merged), 2 * l + 1)));
-      const f = L.out.forward(activation(g, 'gelu', L.inter.forward(a)));
+      const f = L.out.forward(activation(g, cfg.activation, L.inter.forward(a)));
       h = L.outLn.forward(add(a, drop(f, 2 * l + 2)));
     });
     return { hidden: h, qk };
@@ -238,14 +248,14 @@ export class BertPooler {
   }
 }
 
-/** MLM head: LayerNorm(gelu(dense(h))) · Eᵀ + bias, E the token embedding (tied). */
+/** MLM head: LayerNorm(act(dense(h))) · Eᵀ + bias, E the token embedding (tied), act = cfg.activation. */
 export class MlmHead {
   readonly dense: Linear;
   readonly ln: LayerNorm;
   readonly bias: Value;
   constructor(
     readonly g: Graph,
-    cfg: BertConfig,
+    readonly cfg: BertConfig,
     rng: Rng,
     readonly wordEmb: Value,
   ) {
@@ -258,7 +268,7 @@ export class MlmHead {
   }
   /** (R, D) → logits (R, V). */
   forward(h: Value): Value {
-    const t = this.ln.forward(activation(this.g, 'gelu', this.dense.forward(h)));
+    const t = this.ln.forward(activation(this.g, this.cfg.activation, this.dense.forward(h)));
     return this.g.op('linear', [t, this.wordEmb, this.bias], { transB: true });
   }
 }

@@ -1,6 +1,7 @@
 // BERT checkpoints in Hugging Face's layout, so a model trained here loads with
 // `BertForPreTraining.from_pretrained(dir)` / `BertForSequenceClassification.from_pretrained(dir)`
-// (transformers, PyTorch) and a Hugging Face BERT of this shape loads here:
+// (transformers, PyTorch) and a Hugging Face BERT of this shape loads here (hub.ts maps what real
+// hub folders add: old tensor names, buffers, a stored tied decoder, tokenizer.json):
 //
 //   model.safetensors   F32 tensors under Hugging Face's names. Our parameters already carry
 //                       those names (graph.ts); the only change is the layout of the
@@ -10,7 +11,9 @@
 //                       is cls.predictions.bias, so neither cls.predictions.decoder.* is written
 //                       (transformers re-ties them on load).
 //   config.json         BertConfig fields (below) plus our own block "shadergrad" (ignored by
-//                       transformers) with the run's config and progress.
+//                       transformers) with the run's config and progress. hidden_act is the
+//                       config's activation: our runs write "gelu_new" (the tanh GELU they train
+//                       with); a folder read with "gelu" (exact, erf) writes "gelu" back.
 //   vocab.txt           the WordPiece vocabulary, one token per line (id = line number), and
 //   tokenizer_config.json  {do_lower_case, model_max_length, …} for BertTokenizer.
 //
@@ -34,7 +37,10 @@
 import { loadSafetensors, saveSafetensors, type TensorToSave } from '../../io/safetensors';
 import { inFile, jsonObjectOf, requireFiles } from '../../io/files';
 import { decodeUtf8Text } from '../../util/utf8';
-import type { BertConfig } from './graph';
+import { InputError } from '../../util/errors';
+import type { WordPieceOptions } from '../../text/wordpiece';
+import { canonicalTensors, wordpieceFromTokenizerJson } from './hub';
+import type { BertActivation, BertConfig } from './graph';
 
 export type BertParams = Record<string, { shape: number[]; data: Float32Array }>;
 
@@ -84,8 +90,8 @@ export function hfConfig(cfg: BertConfig, o: HfBertConfigOptions): Record<string
     num_hidden_layers: cfg.layers,
     num_attention_heads: cfg.heads,
     intermediate_size: cfg.intermediate,
-    // our GELU is the tanh approximation
-    hidden_act: 'gelu_new',
+    // our runs use the tanh GELU ("gelu_new"); a folder loaded with the exact one keeps "gelu"
+    hidden_act: HF_ACT[cfg.activation],
     hidden_dropout_prob: cfg.dropout,
     // we never drop attention probabilities (the flash kernels do not materialize them)
     attention_probs_dropout_prob: 0,
@@ -106,6 +112,32 @@ export function hfConfig(cfg: BertConfig, o: HfBertConfigOptions): Record<string
   return c;
 }
 
+/** hidden_act as we write it, per activation. */
+const HF_ACT: Record<BertActivation, string> = { gelu: 'gelu_new', gelu_erf: 'gelu' };
+
+/**
+ * hidden_act → our activation: transformers' "gelu" (also its default when absent) is the exact
+ * erf GELU; "gelu_new" and "gelu_pytorch_tanh" are the tanh approximation (our 'gelu'). Others
+ * (relu, silu, gelu_fast, …) are refused, naming the value.
+ */
+export function bertActivationFromHf(act: unknown): BertActivation {
+  if (act === undefined || act === 'gelu') return 'gelu_erf';
+  if (act === 'gelu_new' || act === 'gelu_pytorch_tanh') return 'gelu';
+  throw new Error(
+    `hidden_act ${JSON.stringify(act)} is not supported (supported: "gelu" (exact), "gelu_new" and "gelu_pytorch_tanh" (tanh approximation))`,
+  );
+}
+
+/** Refuse what a BertConfig may say that our encoder does not compute. */
+function checkHfFeatures(c: Record<string, unknown>): void {
+  if (c.model_type !== undefined && c.model_type !== 'bert')
+    throw new Error(`model_type ${JSON.stringify(c.model_type)} is not "bert" (this loader reads BERT folders only)`);
+  if (c.position_embedding_type !== undefined && c.position_embedding_type !== 'absolute')
+    throw new Error(`only absolute position embeddings are supported, got ${String(c.position_embedding_type)}`);
+  if (c.is_decoder === true || c.add_cross_attention === true)
+    throw new Error('is_decoder / add_cross_attention: a decoder BERT (causal, cross-attention) is not supported');
+}
+
 /** Our BertConfig from a Hugging Face config.json (absolute positions, 2 segment types). */
 export function bertConfigFromHf(c: Record<string, unknown>): BertConfig {
   const num = (k: string, d?: number): number => {
@@ -114,10 +146,7 @@ export function bertConfigFromHf(c: Record<string, unknown>): BertConfig {
       throw new Error(`bert config.json: "${k}" must be a number, got ${JSON.stringify(c[k])}`);
     return v;
   };
-  if (c.position_embedding_type !== undefined && c.position_embedding_type !== 'absolute')
-    throw new Error(
-      `bert config.json: only absolute position embeddings are supported, got ${String(c.position_embedding_type)}`,
-    );
+  checkHfFeatures(c);
   return {
     vocabSize: num('vocab_size'),
     hidden: num('hidden_size'),
@@ -129,6 +158,7 @@ export function bertConfigFromHf(c: Record<string, unknown>): BertConfig {
     layerNormEps: num('layer_norm_eps', 1e-12),
     dropout: num('hidden_dropout_prob', 0),
     initStd: num('initializer_range', 0.02),
+    activation: bertActivationFromHf(c.hidden_act),
   };
 }
 
@@ -167,9 +197,23 @@ export function saveBertCheckpoint(
   };
 }
 
+const CONVERT =
+  'convert it to model.safetensors first (in Python: BertForMaskedLM.from_pretrained(dir).save_pretrained(dir), which writes safetensors)';
+
+/** A folder's model.safetensors and config.json are there, and a vocabulary (vocab.txt or tokenizer.json). */
+function requireBertFiles(files: Readonly<Record<string, Uint8Array>>): void {
+  if (!files['model.safetensors'] && (files['pytorch_model.bin'] || files['model.safetensors.index.json']))
+    throw new InputError(
+      `model.safetensors: the folder has only ${files['pytorch_model.bin'] ? 'pytorch_model.bin (a pickle, which a page cannot read safely)' : 'a sharded model.safetensors.index.json'}: ${CONVERT}`,
+    );
+  requireFiles(files, ['model.safetensors', 'config.json', 'vocab.txt'], 'npm run train -- bert');
+}
+
 /**
- * Read a Hugging Face BERT directory's files: our config, our-layout parameters, the vocab text.
- * A bad file is an InputError naming it (src/io/files.ts); the tensors' shapes are checked
+ * Read a Hugging Face BERT directory's files: our config, our-layout parameters, the vocab text
+ * (vocab.txt, or the vocabulary of tokenizer.json when a folder has only that: hub.ts). Real hub
+ * folders' names and extras (LayerNorm.gamma/beta, buffers, the tied decoder) are mapped by
+ * hub.ts. A bad file is an InputError naming it (src/io/files.ts); the tensors' shapes are checked
  * against the config by the ops that use them (use.ts).
  */
 export function loadBertCheckpoint(files: Readonly<Record<string, Uint8Array>>): {
@@ -177,18 +221,26 @@ export function loadBertCheckpoint(files: Readonly<Record<string, Uint8Array>>):
   params: BertParams;
   vocabTxt: string;
   config: Record<string, unknown>;
+  /** WordPiece options of tokenizer.json when the vocabulary came from there, else null. */
+  tokenizerJson: { opts: WordPieceOptions } | null;
 } {
-  requireFiles(files, ['model.safetensors', 'config.json', 'vocab.txt'], 'npm run train -- bert');
+  const fromJson = !files['vocab.txt'] && files['tokenizer.json'] !== undefined;
+  requireBertFiles(fromJson ? { ...files, 'vocab.txt': new Uint8Array(1) } : files);
   const config = jsonObjectOf('config.json', files['config.json']!);
   const cfg = inFile('config.json', () => bertConfigFromHf(config));
   const hf: BertParams = {};
   inFile('model.safetensors', () => {
     for (const [name, t] of loadSafetensors(files['model.safetensors']!).tensors) {
-      if (name.startsWith('cls.predictions.decoder.')) continue; // tied
       const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
       hf[name] = { shape: [...t.shape], data };
     }
   });
+  const params = fromHf(inFile('model.safetensors', () => canonicalTensors(hf)));
+  if (fromJson) {
+    const j = jsonObjectOf('tokenizer.json', files['tokenizer.json']!);
+    const { vocab, opts } = inFile('tokenizer.json', () => wordpieceFromTokenizerJson(j));
+    return { cfg, params, vocabTxt: `${vocab.join('\n')}\n`, config, tokenizerJson: { opts } };
+  }
   const vocabTxt = decodeUtf8Text('vocab.txt', files['vocab.txt']!); // never read as U+FFFDs
-  return { cfg, params: fromHf(hf), vocabTxt, config };
+  return { cfg, params, vocabTxt, config, tokenizerJson: null };
 }

@@ -14,6 +14,8 @@ export {
   BertPooler,
   MlmHead,
   IGNORE,
+  BERT_ACTIVATIONS,
+  type BertActivation,
   type BertConfig,
   type BertInputs,
   type EncoderOutput,
@@ -85,6 +87,7 @@ export {
   fromHf,
   hfConfig,
   bertConfigFromHf,
+  bertActivationFromHf,
   saveBertCheckpoint,
   loadBertCheckpoint,
   isLinearWeight,
@@ -93,4 +96,5 @@ export {
   type BertCheckpointFiles,
   type HfBertConfigOptions,
 } from './hf';
+export { BERT_FOLDER_FILES, canonicalTensors, wordpieceFromTokenizerJson, wordpieceOptionsOf } from './hub';
 export { BERT_DEFAULTS } from './defaults';

@@ -86,7 +86,7 @@ export function checkFillMask(f: BertFolder, texts: readonly string[], topK: num
   });
   if (!f.params['cls.predictions.bias'])
     throw new InputError(
-      'bert fill-mask: the checkpoint has no masked-LM head (cls.predictions.*); give a pretrained/ folder, not classifier/',
+      'bert fill-mask: the checkpoint has no masked-LM head (cls.predictions.*); give a pretrained/ folder, not classifier/ (or a BertForMaskedLM / BertForPreTraining folder)',
     );
   // the pooler and NSP head are in the inference graph but play no part in fill-mask
   const uses = (n: string): boolean => !n.startsWith('cls.seq_relationship') && !n.startsWith('bert.pooler');
@@ -143,7 +143,7 @@ export interface ClassifyOutput {
 export function checkClassify(f: BertFolder, texts: readonly string[]): { encoded: number[][]; labels: string[] } {
   if (!f.labels)
     throw new InputError(
-      'bert classify: the checkpoint has no classification head (classifier.weight); give a classifier/ folder, not pretrained/',
+      'bert classify: the checkpoint has no classification head (classifier.weight); give a classifier/ folder, not pretrained/ (or a BertForSequenceClassification folder)',
     );
   const encoded = encodeAll('classify', f, texts);
   requireParams(
