@@ -4,8 +4,9 @@
 // checkpoint files (Hugging Face GPT-2 model.safetensors + config.json, tokenizer.json,
 // optimizer.safetensors). `--resume DIR` arrives as base64 files named `resume/<file>`, `--init DIR`
 // (fine-tuning a trained model, with --lora R its LoRA adapters only) as `init/<file>`.
-import { gpt, nn, text, type GpuContext } from '../../src/index';
+import { gpt, nn, type GpuContext } from '../../src/index';
 import { fromBase64 } from '../common/base64';
+import { lmCorpus, lmHooks, lmMetrics, type LmJobProgress } from '../common/lm_job';
 
 const G = gpt.GPT_TRAIN_DEFAULTS;
 
@@ -18,11 +19,7 @@ export interface GptJobInput {
   files: Record<string, string>;
 }
 
-export interface GptJobProgress {
-  step: number;
-  total: number;
-  info: Record<string, number | string>;
-}
+export type GptJobProgress = LmJobProgress;
 
 /** `--resume DIR`'s files, which the CLI sends as base64 under `resume/<file>` (undefined when none). */
 export function resumeFiles(
@@ -56,11 +53,8 @@ export async function gptJob(
 ) {
   const opt = job.options;
   const num = (k: string, d: number): number => (typeof opt[k] === 'number' ? (opt[k] as number) : d);
-  const stories =
-    job.files['corpus'] === undefined ? text.generateStories({ seed: 1, targetChars: G.corpusChars }) : null;
-  const corpus = job.files['corpus'] ?? stories!.text;
+  const { text: corpus, stories } = lmCorpus(job.files);
   const resume = resumeFiles(job.files);
-  let val = NaN;
   const run = await gpt.trainGpt(ctx, {
     text: corpus,
     tokenizer: opt['tokenizer'] === 'bpe' ? 'bpe' : 'char',
@@ -82,37 +76,14 @@ export async function gptJob(
     init: resumeFiles(job.files, 'init/'),
     lora: loraOf(opt),
     baseModel: typeof opt['init'] === 'string' ? opt['init'] : undefined,
-    onEval: (e) => {
-      val = e.valLoss;
-    },
-    onProgress: (p) =>
-      progress({
-        step: p.step,
-        total: p.total,
-        info: {
-          ...(p.loss !== null ? { loss: p.loss } : {}),
-          ...(Number.isNaN(val) ? {} : { val }),
-          'tok/s': Math.round(p.tokensPerSec),
-        },
-      }),
+    ...lmHooks(progress),
   });
   try {
     const checkpoint = await gpt.saveRun(run);
     if (opt['merge'] === true && run.model.lora)
       for (const [n, b] of Object.entries(await gpt.saveMerged(run))) checkpoint[`merged/${n}`] = b;
-    const floor = stories ? text.splitStories(stories).valNatsPerChar : null;
     return {
-      metrics: {
-        model: 'gpt',
-        ...run.metrics,
-        corpus: stories ? `built-in stories (seed 1, ${stories.chars} chars)` : 'file',
-        // the generator's own entropy (nats/char) on held-out stories: the floor for a char model
-        ...(floor !== null ? { entropy_floor_nats_per_char: floor } : {}),
-        loss: run.metrics.val_loss,
-        accuracy: run.metrics.val_accuracy,
-        lossCurve: run.history.train.map(([, l]) => l),
-        valCurve: run.history.val,
-      },
+      metrics: lmMetrics('gpt', run, stories),
       checkpoint,
     };
   } finally {

@@ -3,7 +3,8 @@
 // or --corpus FILE, char or BPE tokens, the model of src/models/rnn/; returns the metrics (val
 // loss beside the baselines, the gradient lesson's curves) and the checkpoint files
 // (model.safetensors, optimizer.safetensors, config.json, tokenizer.json).
-import { gpt, rnn, text, type GpuContext } from '../../src/index';
+import { rnn, type GpuContext } from '../../src/index';
+import { lmCorpus, lmHooks, lmMetrics, type LmJobProgress } from '../common/lm_job';
 
 const R = rnn.RNN_TRAIN_DEFAULTS;
 
@@ -17,24 +18,16 @@ export interface RnnJobInput {
   files: Record<string, string>;
 }
 
-export interface RnnJobProgress {
-  step: number;
-  total: number;
-  info: Record<string, number | string>;
-}
+export type RnnJobProgress = LmJobProgress;
 
 export async function rnnJob(ctx: GpuContext, job: RnnJobInput, progress: (p: RnnJobProgress) => void) {
   const opt = job.options;
   const num = (k: string, d: number): number => (typeof opt[k] === 'number' ? (opt[k] as number) : d);
   const cell = job.model as rnn.RnnCell;
-  const stories =
-    job.files['corpus'] === undefined
-      ? text.generateStories({ seed: 1, targetChars: gpt.GPT_TRAIN_DEFAULTS.corpusChars })
-      : null;
-  let val = NaN;
+  const { text: corpus, stories } = lmCorpus(job.files);
   const run = await rnn.trainRnn(ctx, {
     cell,
-    text: job.files['corpus'] ?? stories!.text,
+    text: corpus,
     tokenizer: opt['tokenizer'] === 'bpe' ? 'bpe' : 'char',
     vocab: num('vocab', R.vocab),
     hidden: num('hidden', R.hidden),
@@ -45,34 +38,12 @@ export async function rnnJob(ctx: GpuContext, job: RnnJobInput, progress: (p: Rn
     lr: num('lr', R.lr[cell]),
     seed: job.seed,
     prompt: typeof opt['prompt'] === 'string' ? (opt['prompt'] as string) : undefined,
-    onEval: (e) => {
-      val = e.valLoss;
-    },
-    onProgress: (p) =>
-      progress({
-        step: p.step,
-        total: p.total,
-        info: {
-          ...(p.loss !== null ? { loss: p.loss } : {}),
-          ...(Number.isNaN(val) ? {} : { val }),
-          'tok/s': Math.round(p.tokensPerSec),
-        },
-      }),
+    ...lmHooks(progress),
   });
   try {
     const checkpoint = await rnn.saveRnnRun(run);
-    const floor = stories ? text.splitStories(stories).valNatsPerChar : null;
     return {
-      metrics: {
-        model: cell,
-        ...run.metrics,
-        corpus: stories ? `built-in stories (seed 1, ${stories.chars} chars)` : 'file',
-        ...(floor !== null ? { entropy_floor_nats_per_char: floor } : {}),
-        loss: run.metrics.val_loss,
-        accuracy: run.metrics.val_accuracy,
-        lossCurve: run.history.train.map(([, l]) => l),
-        valCurve: run.history.val,
-      },
+      metrics: lmMetrics(cell, run, stories),
       checkpoint,
     };
   } finally {

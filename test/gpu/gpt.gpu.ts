@@ -5,6 +5,7 @@
 // stories that learns.
 import { test } from '../harness/gpu';
 import { assert, assertClose, assertIdentical } from '../harness/assert';
+import { relErr } from '../harness/fd';
 import { gradients } from '../../src/graph/autograd';
 import { evaluate } from '../../src/graph/reference';
 import { Executor } from '../../src/graph/executor';
@@ -27,17 +28,6 @@ const B = 2;
 function ids(n: number, seed: number, V = TINY.vocabSize): Int32Array {
   const r = new Rng(seed);
   return Int32Array.from({ length: n }, () => r.int(V));
-}
-
-/** ‖got − want‖ / ‖want‖ */
-function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let d = 0;
-  let w = 0;
-  for (let i = 0; i < want.length; i++) {
-    d += (got[i]! - want[i]!) ** 2;
-    w += want[i]! ** 2;
-  }
-  return Math.sqrt(d / Math.max(w, 1e-300));
 }
 
 test('gpt: one step’s loss and every parameter gradient match the float64 reference of the whole model', async ({

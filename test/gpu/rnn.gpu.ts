@@ -4,6 +4,7 @@
 // with h (and c) carried on the host, giving the unrolled graph's logits.
 import { test } from '../harness/gpu';
 import { assert, assertClose } from '../harness/assert';
+import { relErr } from '../harness/fd';
 import { gradients } from '../../src/graph/autograd';
 import { evaluate } from '../../src/graph/reference';
 import { Executor } from '../../src/graph/executor';
@@ -19,17 +20,6 @@ const cfg = (cell: RnnCell, layers: number): RnnConfig => ({ cell, vocabSize: V,
 function ids(n: number, seed: number): Int32Array {
   const r = new Rng(seed);
   return Int32Array.from({ length: n }, () => r.int(V));
-}
-
-/** ‖got − want‖ / ‖want‖ */
-function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let d = 0;
-  let w = 0;
-  for (let i = 0; i < want.length; i++) {
-    d += (got[i]! - want[i]!) ** 2;
-    w += want[i]! ** 2;
-  }
-  return Math.sqrt(d / Math.max(w, 1e-300));
 }
 
 for (const [cell, layers] of [

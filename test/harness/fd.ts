@@ -25,3 +25,14 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function toF64(a: ArrayLike<number>): Float64Array {
   return Float64Array.from(a as ArrayLike<number>);
 }
+
+/** ‖got − want‖ / ‖want‖ */
+export function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let d = 0;
+  let w = 0;
+  for (let i = 0; i < want.length; i++) {
+    d += (got[i]! - want[i]!) ** 2;
+    w += want[i]! ** 2;
+  }
+  return Math.sqrt(d / Math.max(w, 1e-300));
+}

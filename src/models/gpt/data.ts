@@ -6,6 +6,7 @@
 import { Rng } from '../../util/prng';
 import { InputError, ShapeError } from '../../util/errors';
 import { NgramLM, type NgramSmoothing } from '../../text/ngram';
+import type { Tokenizer } from '../../text/tokenizer';
 
 export interface LmSplit {
   train: Int32Array;
@@ -105,4 +106,28 @@ export function ngramBaseline(
 ): NgramBaseline {
   const e = NgramLM.train(train, { n, vocab, smoothing }).evaluate(val);
   return { n, smoothing, val_loss: e.nll, unseen_fraction: e.total > 0 ? e.unseen / e.total : 0 };
+}
+
+/** The seed of the validation windows (the same in every LM's runs). */
+export const EVAL_SEED = 0x5eed;
+
+/** `iters` fixed batches of B windows of T tokens from `val` (the same at every evaluation: comparable numbers). */
+export function evalWindows(val: Int32Array, B: number, T: number, iters: number, seed = EVAL_SEED): LmBatch[] {
+  const rng = new Rng(seed);
+  const span = Math.max(0, val.length - T - 1);
+  return Array.from({ length: iters }, () =>
+    batchAt(
+      val,
+      Array.from({ length: B }, () => rng.int(span + 1)),
+      T,
+    ),
+  );
+}
+
+/** The first line start in the validation text (a story's beginning), else its first tokens; n tokens. */
+export function defaultPrompt(tokenizer: Tokenizer, val: Int32Array, n: number): string {
+  const head = tokenizer.decode(Array.from(val.subarray(0, Math.min(val.length, 4000))));
+  const nl = head.indexOf('\n');
+  const from = nl >= 0 && nl + 1 < head.length ? head.slice(nl + 1) : head;
+  return tokenizer.decode(tokenizer.encode(from).slice(0, n));
 }

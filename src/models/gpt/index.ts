@@ -39,6 +39,8 @@ export {
   randomBatch,
   unigramBaseline,
   ngramBaseline,
+  evalWindows,
+  defaultPrompt,
   type NgramBaseline,
   type LmBatch,
   type LmSplit,

@@ -12,7 +12,15 @@ import { checkEncodable, tokenizerFromJSON, type Tokenizer } from '../../text/to
 import { checkGptConfig, type GptConfig } from './graph';
 import { GptModel, type GptOptimOptions } from './model';
 import { openGptFolder, type GptFolder } from './folder';
-import { batchAt, checkLmSplit, ngramBaseline, randomBatch, splitTokens, unigramBaseline, type LmBatch } from './data';
+import {
+  checkLmSplit,
+  defaultPrompt,
+  evalWindows,
+  ngramBaseline,
+  randomBatch,
+  splitTokens,
+  unigramBaseline,
+} from './data';
 import { GPT_TRAIN_DEFAULTS } from './defaults';
 import type { EvalHooks, TrainHooks } from '../hooks';
 import type { LoraConfig } from '../../nn/lora';
@@ -98,36 +106,12 @@ export interface GptRunResult {
   dataCounter: number;
 }
 
-const EVAL_SEED = 0x5eed;
-
 /** The tokenizer a run uses: restored from a checkpoint, else trained on the text. */
 export function makeTokenizer(o: Pick<GptRunOptions, 'text' | 'tokenizer' | 'vocab' | 'resume'>): Tokenizer {
   const saved = o.resume?.['tokenizer.json'];
   if (saved) return tokenizerFromJSON(JSON.parse(new TextDecoder().decode(saved)));
   if (o.tokenizer === 'bpe') return BpeTokenizer.train(o.text, { vocabSize: o.vocab ?? GPT_TRAIN_DEFAULTS.vocab });
   return CharTokenizer.train(o.text);
-}
-
-/** The first line start in the validation text (a story's beginning), else its first tokens. */
-function defaultPrompt(tokenizer: Tokenizer, val: Int32Array, n: number): string {
-  const head = tokenizer.decode(Array.from(val.subarray(0, Math.min(val.length, 4000))));
-  const nl = head.indexOf('\n');
-  const from = nl >= 0 && nl + 1 < head.length ? head.slice(nl + 1) : head;
-  const ids = tokenizer.encode(from).slice(0, n);
-  return tokenizer.decode(ids);
-}
-
-/** Fixed validation windows (the same at every evaluation: comparable numbers). */
-function evalBatches(val: Int32Array, B: number, T: number, iters: number): LmBatch[] {
-  const rng = new Rng(EVAL_SEED);
-  const span = Math.max(0, val.length - T - 1);
-  return Array.from({ length: iters }, () =>
-    batchAt(
-      val,
-      Array.from({ length: B }, () => rng.int(span + 1)),
-      T,
-    ),
-  );
 }
 
 /** What a run starts from: a saved run, a base folder (init), or nothing; and its LoRA config. */
@@ -204,7 +188,7 @@ async function loop(
   const B = o.batch;
   const T = model.window;
   const evalEvery = o.evalEvery ?? Math.max(1, Math.floor(o.steps / 10));
-  const vb = evalBatches(val, B, T, o.evalIters ?? GPT_TRAIN_DEFAULTS.evalIters);
+  const vb = evalWindows(val, B, T, o.evalIters ?? GPT_TRAIN_DEFAULTS.evalIters);
   const history: GptRunResult['history'] = { train: [], val: [] };
   const prompt = o.prompt ?? defaultPrompt(tokenizer, val, Math.min(12, T - 1));
   const sample = async (): Promise<string> => {

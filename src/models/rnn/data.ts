@@ -1,8 +1,7 @@
 // Data for the recurrent LMs: the GPT's windows (src/models/gpt/data.ts: 90/10 split, B random
 // contiguous windows of T + 1 tokens from a seeded generator) turned into the unrolled graph's
 // per-step feeds: x.<t> the one-hot rows (B, V) of the tokens at step t, y.<t> their next tokens.
-import { Rng } from '../../util/prng';
-import { batchAt, type LmBatch } from '../gpt/data';
+import type { LmBatch } from '../gpt/data';
 import { feedName } from './graph';
 
 export type StepFeeds = Record<string, Float32Array | Int32Array>;
@@ -28,17 +27,4 @@ export function stepFeeds(batch: LmBatch, B: number, T: number, V: number): Step
     feeds[feedName.y(t)] = y;
   }
   return feeds;
-}
-
-/** `iters` fixed batches of B windows of T tokens from `val` (the same every evaluation: comparable numbers). */
-export function evalWindows(val: Int32Array, B: number, T: number, iters: number, seed: number): LmBatch[] {
-  const rng = new Rng(seed);
-  const span = Math.max(0, val.length - T - 1);
-  return Array.from({ length: iters }, () =>
-    batchAt(
-      val,
-      Array.from({ length: B }, () => rng.int(span + 1)),
-      T,
-    ),
-  );
 }

@@ -21,6 +21,6 @@ export {
 } from './graph';
 export { RnnModel, type RnnOptimOptions } from './model';
 export { trainRnn, saveRnnRun, type RnnRunOptions, type RnnRunResult, type RnnProgress, type RnnEval } from './train';
-export { oneHot, stepFeeds, evalWindows, type StepFeeds } from './data';
+export { oneHot, stepFeeds, type StepFeeds } from './data';
 export { gradNormCurve, type GradNormOptions, type GradNormCurve } from './gradnorm';
 export { RNN_TRAIN_DEFAULTS } from './defaults';

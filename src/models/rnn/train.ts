@@ -9,11 +9,19 @@ import type { JsonObject } from '../../io/checkpoint';
 import { Rng } from '../../util/prng';
 import type { Tokenizer } from '../../text/tokenizer';
 import { makeTokenizer } from '../gpt/train';
-import { checkLmSplit, ngramBaseline, randomBatch, splitTokens, unigramBaseline, type LmBatch } from '../gpt/data';
+import {
+  checkLmSplit,
+  defaultPrompt,
+  evalWindows,
+  ngramBaseline,
+  randomBatch,
+  splitTokens,
+  unigramBaseline,
+  type LmBatch,
+} from '../gpt/data';
 import type { EvalHooks, TrainHooks } from '../hooks';
 import { checkRnnConfig, type RnnCell, type RnnConfig } from './graph';
 import { RnnModel, type RnnOptimOptions } from './model';
-import { evalWindows } from './data';
 import { gradNormCurve, type GradNormCurve } from './gradnorm';
 import { RNN_TRAIN_DEFAULTS as D } from './defaults';
 
@@ -71,15 +79,6 @@ export interface RnnRunResult {
   history: { train: [number, number][]; val: [number, number][] };
 }
 
-const EVAL_SEED = 0x5eed;
-
-/** The start of the first line of the validation text (a story's beginning), n tokens. */
-function defaultPrompt(tokenizer: Tokenizer, val: Int32Array, n: number): string {
-  const head = tokenizer.decode(Array.from(val.subarray(0, Math.min(val.length, 4000))));
-  const nl = head.indexOf('\n');
-  return tokenizer.decode(tokenizer.encode(nl >= 0 ? head.slice(nl + 1) : head).slice(0, n));
-}
-
 export async function trainRnn(ctx: GpuContext, o: RnnRunOptions): Promise<RnnRunResult> {
   const tokenizer = makeTokenizer(o);
   const ids = tokenizer.encode(o.text);
@@ -118,7 +117,7 @@ async function loop(
   o: RnnRunOptions,
 ): Promise<RnnRunResult> {
   const t0 = performance.now();
-  const vb = evalWindows(val, o.batch, model.config.block, o.evalIters ?? D.evalIters, EVAL_SEED);
+  const vb = evalWindows(val, o.batch, model.config.block, o.evalIters ?? D.evalIters);
   const history: RnnRunResult['history'] = { train: [], val: [] };
   const { trainLoss, trainMs } = await trainSteps(model, train, vb, history, o);
   const final = await model.evaluate(vb, true);
