@@ -62,6 +62,7 @@ export class GptModel {
 
   /** Logits, sampling, KV-cache decoding and attention maps on the trainer's weights. */
   readonly inference: GptInference;
+  private readonly adapterNames: Set<string>;
   /** The adapters' shapes (empty without LoRA), for PEFT's files and merging. */
   readonly adapters: LoraShape[];
 
@@ -79,6 +80,7 @@ export class GptModel {
     readonly baseModel: string | null,
   ) {
     this.adapters = loraShapes(loraAdapters);
+    this.adapterNames = new Set(this.adapters.flatMap((a) => a.names));
     this.inference = new GptInference(ctx, config, this.build, trainer.executor);
   }
 
@@ -145,7 +147,7 @@ export class GptModel {
   }
 
   private isAdapterParam(name: string): boolean {
-    return this.adapters.some((a) => a.names.includes(name));
+    return this.adapterNames.has(name);
   }
 
   /** Options of every graph built after the training graph: same seed and adapters. */
